@@ -1,0 +1,52 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLExtensions.Images;
+
+/// <summary>Finds and checks a column holding planar C×H×W float images, with errors that name what is wrong.</summary>
+internal static class ImageColumn
+{
+    /// <summary>
+    /// Returns the column and its image shape. A vector with dimensions [C,H,W] carries its own shape, [H,W] is
+    /// one channel; a flat vector needs <paramref name="declared"/>, which must then match its length.
+    /// </summary>
+    internal static (DataViewSchema.Column Column, ImageShape Shape) Resolve(DataViewSchema schema, string columnName, ImageShape? declared)
+    {
+        var column = Find(schema, columnName);
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{columnName}' must be a vector of Single (float) holding a planar C×H×W image, but it is {Describe(column.Type)}.");
+        if (!vector.IsKnownSize)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{columnName}' must be a vector of known size holding a planar C×H×W image, but it is {Describe(column.Type)}.");
+
+        var dims = vector.Dimensions;
+        ImageShape? carried = dims.Length switch
+        {
+            3 => new ImageShape(dims[0], dims[1], dims[2]),
+            2 => new ImageShape(1, dims[0], dims[1]),
+            _ => null,
+        };
+        var shape = declared ?? carried ?? throw new ArgumentOutOfRangeException(nameof(schema),
+            $"Column '{columnName}' is a flat vector of {vector.Size} floats, so its image shape is unknown: " +
+            "set ImageHeight, ImageWidth and Channels in the options, or give the column [C,H,W] dimensions.");
+        if (shape.Size != vector.Size)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{columnName}' was expected to hold images of shape {shape} ({shape.Size} floats), but it holds {vector.Size} floats ({Describe(column.Type)}).");
+        if (declared != null && carried != null && declared != carried)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{columnName}' has dimensions {carried}, which contradict the declared image shape {declared}.");
+        return (column, shape);
+    }
+
+    internal static DataViewSchema.Column Find(DataViewSchema schema, string columnName)
+        => schema.GetColumnOrNull(columnName) ?? throw new ArgumentOutOfRangeException(nameof(schema),
+            $"Column '{columnName}' was not found in the input data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+
+    internal static string Describe(DataViewType type) => type switch
+    {
+        VectorDataViewType { IsKnownSize: false } v => $"a variable-length vector of {v.ItemType}",
+        VectorDataViewType v => $"a vector of {v.ItemType} with dimensions [{string.Join(", ", v.Dimensions)}]",
+        _ => $"a scalar {type}",
+    };
+}

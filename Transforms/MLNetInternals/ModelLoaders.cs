@@ -1,0 +1,19 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLExtensions;
+using MLExtensions.MLNetInternals;
+
+// ML.NET's loader reads the loader assembly name from a model's header, loads that assembly and scans these
+// attributes; that is why a saved model loads in a fresh process with no registration call.
+[assembly: LoadableClass(typeof(MeanSubtractionTransformer), typeof(MeanSubtractionLoader), null, typeof(SignatureLoadModel),
+    "Mean Subtraction", MeanSubtractionTransformer.LoaderSignature)]
+
+namespace MLExtensions.MLNetInternals;
+
+// ML.NET's component catalog calls a static method named Create with exactly these parameters, one per loader type.
+
+internal static class MeanSubtractionLoader
+{
+    private static MeanSubtractionTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        => ModelPersistence.Load(ctx, MeanSubtractionTransformer.ModelFormat, MeanSubtractionTransformer.Load);
+}

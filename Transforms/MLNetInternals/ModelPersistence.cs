@@ -1,0 +1,20 @@
+namespace MLExtensions.MLNetInternals;
+
+/// <summary>Reads and writes a component's own bytes inside ML.NET's model save/load contexts.</summary>
+internal static class ModelPersistence
+{
+    internal static void Save(Microsoft.ML.ModelSaveContext ctx, ModelFormat format, Action<BinaryWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(format.ToVersionInfo());
+        write(ctx.Writer);
+    }
+
+    internal static T Load<T>(Microsoft.ML.ModelLoadContext ctx, ModelFormat format, Func<BinaryReader, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ctx.CheckAtModel(format.ToVersionInfo());
+        return read(ctx.Reader);
+    }
+}

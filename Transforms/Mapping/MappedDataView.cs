@@ -1,0 +1,34 @@
+using Microsoft.ML;
+
+namespace MLExtensions.Mapping;
+
+/// <summary>The lazy result of a transformer's <c>Transform</c>: the input view with the mapper's columns added.</summary>
+internal sealed class MappedDataView : IDataView
+{
+    private readonly IDataView _input;
+    private readonly ColumnMapper _mapper;
+
+    public MappedDataView(IDataView input, ColumnMapper mapper)
+    {
+        _input = input;
+        _mapper = mapper;
+    }
+
+    public DataViewSchema Schema => _mapper.OutputSchema;
+    public bool CanShuffle => _input.CanShuffle;
+    public long? GetRowCount() => _input.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var active = columnsNeeded.ToArray();
+        return new MappedCursor(_mapper, _input.GetRowCursor(_mapper.InputColumnsFor(active), rand), active);
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+    {
+        var active = columnsNeeded.ToArray();
+        return _input.GetRowCursorSet(_mapper.InputColumnsFor(active), n, rand)
+            .Select(cursor => (DataViewRowCursor)new MappedCursor(_mapper, cursor, active))
+            .ToArray();
+    }
+}
