@@ -1,0 +1,24 @@
+using Microsoft.ML;
+
+namespace MLExtensions;
+
+/// <summary>The training and test sets of Fashion-MNIST and where they came from.</summary>
+public sealed class FashionMnistData
+{
+    internal FashionMnistData(IDataView train, IDataView test, string origin, bool isSubset)
+    {
+        Train = train;
+        Test = test;
+        Origin = origin;
+        IsSubset = isSubset;
+    }
+
+    public IDataView Train { get; }
+    public IDataView Test { get; }
+
+    /// <summary>The directory the data was read from, or "embedded subset".</summary>
+    public string Origin { get; }
+
+    /// <summary>True when this is the shipped 2,000 + 1,000 image subset rather than the full set.</summary>
+    public bool IsSubset { get; }
+}

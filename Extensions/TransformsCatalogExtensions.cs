@@ -1,0 +1,34 @@
+using Microsoft.ML;
+using MLExtensions.MLNetInternals;
+
+namespace MLExtensions;
+
+/// <summary>MLExtensions' transforms on <c>mlContext.Transforms</c>.</summary>
+public static class TransformsCatalogExtensions
+{
+    /// <summary>
+    /// Zero-centres planar C×H×W float images: subtracts the per-channel means or the mean image fitted on the
+    /// training data, optionally dividing by the matching standard deviation.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">Column to produce (same type and dimensions as the input).</param>
+    /// <param name="inputColumnName">Image column to read; null means <paramref name="outputColumnName"/>.</param>
+    /// <param name="mode">Per-channel means (C numbers) or the mean image (C×H×W numbers).</param>
+    /// <param name="divideByStd">Also divide by the standard deviation.</param>
+    /// <param name="maxSamples">Fit on at most this many rows (the first ones); all rows when null.</param>
+    public static MeanSubtractionEstimator SubtractMean(this TransformsCatalog catalog, string outputColumnName,
+        string? inputColumnName = null, MeanSubtractionMode mode = MeanSubtractionMode.PerChannel,
+        bool divideByStd = false, int? maxSamples = null)
+        => catalog.SubtractMean(new MeanSubtractionEstimator.Options
+        {
+            OutputColumnName = outputColumnName,
+            InputColumnName = inputColumnName,
+            Mode = mode,
+            DivideByStd = divideByStd,
+            MaxSamples = maxSamples,
+        });
+
+    /// <summary>Zero-centres planar C×H×W float images, with every option of <see cref="MeanSubtractionEstimator.Options"/>.</summary>
+    public static MeanSubtractionEstimator SubtractMean(this TransformsCatalog catalog, MeanSubtractionEstimator.Options options)
+        => new(CatalogEnvironment.Of(catalog), options);
+}
