@@ -7,6 +7,8 @@ using MLExtensions.MLNetInternals;
 // attributes; that is why a saved model loads in a fresh process with no registration call.
 [assembly: LoadableClass(typeof(MeanSubtractionTransformer), typeof(MeanSubtractionLoader), null, typeof(SignatureLoadModel),
     "Mean Subtraction", MeanSubtractionTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(ImageCnnTransformer), typeof(ImageCnnLoader), null, typeof(SignatureLoadModel),
+    "Image CNN", ImageCnnTransformer.LoaderSignature)]
 
 namespace MLExtensions.MLNetInternals;
 
@@ -16,4 +18,10 @@ internal static class MeanSubtractionLoader
 {
     private static MeanSubtractionTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
         => ModelPersistence.Load(ctx, MeanSubtractionTransformer.ModelFormat, MeanSubtractionTransformer.Load);
+}
+
+internal static class ImageCnnLoader
+{
+    private static ImageCnnTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        => ModelPersistence.Load(ctx, ImageCnnTransformer.ModelFormat, ImageCnnTransformer.Load);
 }

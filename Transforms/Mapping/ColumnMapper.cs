@@ -24,6 +24,25 @@ internal abstract class ColumnMapper
     /// <summary>A getter (a <see cref="ValueGetter{TValue}"/> of the column's raw type) reading from <paramref name="input"/>.</summary>
     public abstract Delegate MakeGetter(DataViewRow input, int addedIndex);
 
+    /// <summary>
+    /// Getters for the added columns marked active (null elsewhere). <paramref name="openLookahead"/>, when given,
+    /// opens a second cursor over the same input rows in the same order with this mapper's dependencies active,
+    /// so a mapper can compute many rows at once ahead of <paramref name="input"/>. What the getters hold open goes
+    /// into <paramref name="resources"/>, disposed with the row or cursor.
+    /// </summary>
+    public virtual Delegate?[] MakeGetters(DataViewRow input, bool[] active, Func<DataViewRowCursor>? openLookahead,
+        ICollection<IDisposable> resources)
+    {
+        var getters = new Delegate?[active.Length];
+        for (int i = 0; i < active.Length; i++)
+            if (active[i])
+                getters[i] = MakeGetter(input, i);
+        return getters;
+    }
+
+    /// <summary>True when <see cref="MakeGetters"/> makes use of a look-ahead cursor.</summary>
+    public virtual bool ReadsAhead => false;
+
     public DataViewSchema OutputSchema => _outputSchema ??= BuildOutputSchema();
 
     /// <summary>Input columns needed to serve the given output columns.</summary>

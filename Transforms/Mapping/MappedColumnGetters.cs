@@ -4,23 +4,23 @@ using Microsoft.ML.Data;
 namespace MLExtensions.Mapping;
 
 /// <summary>The getter dispatch shared by <see cref="MappedRow"/> and <see cref="MappedCursor"/>.</summary>
-internal sealed class MappedColumnGetters
+internal sealed class MappedColumnGetters : IDisposable
 {
+    private readonly List<IDisposable> _resources = [];
     private readonly ColumnMapper _mapper;
     private readonly DataViewRow _input;
     private readonly Delegate?[] _added;
 
-    public MappedColumnGetters(ColumnMapper mapper, DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+    public MappedColumnGetters(ColumnMapper mapper, DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns,
+        Func<DataViewRowCursor>? openLookahead = null)
     {
         _mapper = mapper;
         _input = input;
-        _added = new Delegate?[mapper.AddedColumns.Count];
+        var active = new bool[mapper.AddedColumns.Count];
         foreach (var column in activeColumns)
-        {
-            int added = column.Index - mapper.InputSchema.Count;
-            if (added >= 0)
-                _added[added] = mapper.MakeGetter(input, added);
-        }
+            if (column.Index >= mapper.InputSchema.Count)
+                active[column.Index - mapper.InputSchema.Count] = true;
+        _added = active.Any(a => a) ? mapper.MakeGetters(input, active, openLookahead, _resources) : new Delegate?[active.Length];
     }
 
     public bool IsColumnActive(DataViewSchema.Column column)
@@ -38,5 +38,12 @@ internal sealed class MappedColumnGetters
             $"Column '{column.Name}' was not requested as active when the cursor or row was created.");
         return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
             $"Column '{column.Name}' holds {column.Type}; it cannot be read as {typeof(TValue).Name}.");
+    }
+
+    public void Dispose()
+    {
+        foreach (var resource in _resources)
+            resource.Dispose();
+        _resources.Clear();
     }
 }

@@ -9,11 +9,12 @@ internal sealed class MappedCursor : DataViewRowCursor
     private readonly DataViewRowCursor _input;
     private readonly MappedColumnGetters _getters;
 
-    public MappedCursor(ColumnMapper mapper, DataViewRowCursor input, IEnumerable<DataViewSchema.Column> activeColumns)
+    public MappedCursor(ColumnMapper mapper, DataViewRowCursor input, IEnumerable<DataViewSchema.Column> activeColumns,
+        Func<DataViewRowCursor>? openLookahead = null)
     {
         _input = input;
         Schema = mapper.OutputSchema;
-        _getters = new MappedColumnGetters(mapper, input, activeColumns);
+        _getters = new MappedColumnGetters(mapper, input, activeColumns, openLookahead);
     }
 
     public override DataViewSchema Schema { get; }
@@ -27,7 +28,10 @@ internal sealed class MappedCursor : DataViewRowCursor
     protected override void Dispose(bool disposing)
     {
         if (disposing)
+        {
+            _getters.Dispose();
             _input.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

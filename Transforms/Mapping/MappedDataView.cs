@@ -21,12 +21,19 @@ internal sealed class MappedDataView : IDataView
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var active = columnsNeeded.ToArray();
-        return new MappedCursor(_mapper, _input.GetRowCursor(_mapper.InputColumnsFor(active), rand), active);
+        // A look-ahead cursor sees the rows in the same order only when the order is not randomised.
+        Func<DataViewRowCursor>? lookahead = _mapper.ReadsAhead && rand is null
+            ? () => _input.GetRowCursor(_mapper.InputColumnsFor(_mapper.OutputSchema.Skip(_mapper.InputSchema.Count)))
+            : null;
+        return new MappedCursor(_mapper, _input.GetRowCursor(_mapper.InputColumnsFor(active), rand), active, lookahead);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
     {
         var active = columnsNeeded.ToArray();
+        // Returning fewer cursors than asked for is allowed; one batched cursor beats several row-at-a-time ones.
+        if (_mapper.ReadsAhead)
+            return [GetRowCursor(active, rand)];
         return _input.GetRowCursorSet(_mapper.InputColumnsFor(active), n, rand)
             .Select(cursor => (DataViewRowCursor)new MappedCursor(_mapper, cursor, active))
             .ToArray();

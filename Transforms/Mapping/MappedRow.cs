@@ -22,4 +22,11 @@ internal sealed class MappedRow : DataViewRow
     public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
     public override bool IsColumnActive(DataViewSchema.Column column) => _getters.IsColumnActive(column);
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _getters.GetGetter<TValue>(column);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _getters.Dispose();
+        base.Dispose(disposing);
+    }
 }

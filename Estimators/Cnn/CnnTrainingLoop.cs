@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MLExtensions.MLNetInternals;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>
+/// The epoch/step loop of <see cref="ImageCnnTrainer"/>: seeded shuffling, schedule, penalties, clipping,
+/// validation, early stopping, reduce-on-plateau, divergence and cancellation handling. Every step runs inside a
+/// dispose scope so native memory stays flat across epochs.
+/// </summary>
+internal sealed class CnnTrainingLoop
+{
+    private const int EvaluationBatchSize = 512;
+
+    private readonly ImageCnnTrainer.Options _o;
+    private readonly NetworkDescription _description;
+    private readonly Device _device;
+    private readonly int _seed;
+    private readonly IHost _host;
+    private readonly IChannel _channel;
+
+    internal CnnTrainingLoop(ImageCnnTrainer.Options options, NetworkDescription description, Device device, int seed, IHost host, IChannel channel)
+    {
+        _o = options;
+        _description = description;
+        _device = device;
+        _seed = seed;
+        _host = host;
+        _channel = channel;
+    }
+
+    /// <returns>The trained module (on the training device), its history, and a message when the loss diverged.</returns>
+    internal (nn.Module<Tensor, Tensor> Module, TrainingHistory History, string? Diverged) Run(CnnTrainingSet train, CnnTrainingSet? validation)
+    {
+        random.manual_seed(_seed);
+        var module = NetworkFactory.Create(_description);
+        if (_description.Architecture != CnnArchitecture.Custom)
+            WeightInitializer.Apply(module, _o.Initialization, _o.Activation, _o.ZeroInitializeLastLayer);
+        module.to(_device);
+
+        var shape = _description.InputShape;
+        using var trainImages = tensor(train.Images, [train.Count, shape.Channels, shape.Height, shape.Width]).to(_device);
+        using var trainLabels = tensor(train.Labels).to(_device);
+        using var validationImages = validation is null ? null : tensor(validation.Images, [validation.Count, shape.Channels, shape.Height, shape.Width]).to(_device);
+        using var validationLabels = validation is null ? null : tensor(validation.Labels).to(_device);
+        using var optimizer = OptimizerFactory.Create(module.parameters(), _o);
+        var penalised = module.named_parameters().Where(p => p.parameter.dim() > 1).Select(p => p.parameter).ToArray();
+        var parameters = module.parameters().ToArray();
+
+        int n = train.Count;
+        int batchSize = Math.Min(_o.BatchSize, n);
+        if (batchSize < _o.BatchSize)
+            _channel.Warning(MessageSensitivity.None, $"ImageCnn: BatchSize {_o.BatchSize} is larger than the {n} training images; using batches of {n}.");
+        int steps = (n + batchSize - 1) / batchSize;
+        var order = Enumerable.Range(0, n).ToArray();
+        var shuffle = new Random(_seed);
+
+        var epochs = new List<EpochMetrics>();
+        Dictionary<string, Tensor>? lastGood = Snapshot(module);
+        Dictionary<string, Tensor>? best = null;
+        double bestMetric = double.NaN;
+        int bestEpoch = 0, bestEpochSeen = 0, sinceBest = 0;
+        double plateauFactor = 1, plateauBest = double.PositiveInfinity;
+        int plateauWait = 0;
+        var stopReason = TrainingStopReason.Completed;
+        string? diverged = null;
+
+        try
+        {
+            for (int epoch = 0; epoch < _o.Epochs && stopReason == TrainingStopReason.Completed; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                shuffle.Shuffle(order);
+                module.train();
+                double lossSum = 0;
+                long correct = 0;
+                double firstRate = 0;
+                for (int step = 0; step < steps; step++)
+                {
+                    if (IsCancelled())
+                    {
+                        stopReason = TrainingStopReason.Cancelled;
+                        break;
+                    }
+                    double rate = _o.Schedule.Rate(_o.LearningRate, epoch, step, steps, _o.Epochs) * plateauFactor;
+                    if (step == 0)
+                        firstRate = rate;
+                    OptimizerFactory.SetLearningRate(optimizer, rate);
+
+                    using var scope = NewDisposeScope();
+                    int start = step * batchSize, count = Math.Min(batchSize, n - start);
+                    var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray()).to(_device);
+                    var x = trainImages.index_select(0, index);
+                    var y = trainLabels.index_select(0, index);
+                    var logits = module.forward(x);
+                    var loss = nn.functional.cross_entropy(logits, y, label_smoothing: _o.LabelSmoothing);
+                    if (_o.L1Regularization > 0)
+                        loss = loss + _o.L1Regularization * penalised.Select(w => w.abs().sum()).Aggregate((a, b) => a + b);
+                    double value = loss.item<float>();
+                    if (!double.IsFinite(value))
+                    {
+                        diverged = $"ImageCnn: the training loss became {value} at epoch {epoch + 1}, step {step + 1} (learning rate {rate:G4}). " +
+                                   "Likely causes: a learning rate too high for this optimizer, or unnormalised/invalid inputs. " +
+                                   $"The model keeps the weights from the end of epoch {epochs.Count} (epoch 0: the initial weights).";
+                        stopReason = TrainingStopReason.Diverged;
+                        break;
+                    }
+                    optimizer.zero_grad();
+                    loss.backward();
+                    if (_o.GradientClipNorm is double clip)
+                        nn.utils.clip_grad_norm_(parameters, clip);
+                    optimizer.step();
+                    lossSum += value * count;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                }
+                if (stopReason != TrainingStopReason.Completed)
+                    break;
+
+                double? validationLoss = null, validationAccuracy = null;
+                if (validationImages is not null)
+                    (validationLoss, validationAccuracy) = Evaluate(module, validationImages, validationLabels!);
+                var metrics = new EpochMetrics(epoch + 1, lossSum / n, (double)correct / n, validationLoss, validationAccuracy, firstRate, clock.Elapsed.TotalSeconds);
+                epochs.Add(metrics);
+                _channel.Info(MessageSensitivity.None, $"ImageCnn {metrics}");
+                _o.OnEpochEnd?.Invoke(metrics);
+                Replace(ref lastGood, Snapshot(module));
+                bestEpoch = epoch + 1;
+
+                if (_o.EarlyStopping is { } early)
+                {
+                    double monitored = early.Monitor == EarlyStopping.Metric.ValidationLoss ? validationLoss!.Value : -validationAccuracy!.Value;
+                    if (double.IsNaN(bestMetric) || monitored < bestMetric - early.MinDelta)
+                    {
+                        bestMetric = monitored;
+                        sinceBest = 0;
+                        Replace(ref best, Snapshot(module));
+                        bestEpochSeen = epoch + 1;
+                    }
+                    else if (++sinceBest >= early.Patience)
+                    {
+                        stopReason = TrainingStopReason.EarlyStopped;
+                        _channel.Info(MessageSensitivity.None, $"ImageCnn: early stopping after epoch {epoch + 1}; best epoch {bestEpochSeen}.");
+                    }
+                }
+                if (_o.Schedule.ScheduleKind == LearningRateSchedule.Kind.ReduceOnPlateau)
+                {
+                    double monitored = validationLoss ?? metrics.TrainLoss;
+                    if (monitored < plateauBest - _o.Schedule.MinDelta)
+                    {
+                        plateauBest = monitored;
+                        plateauWait = 0;
+                    }
+                    else if (++plateauWait >= _o.Schedule.Patience)
+                    {
+                        plateauFactor *= _o.Schedule.Factor;
+                        plateauWait = 0;
+                    }
+                }
+            }
+
+            if (stopReason == TrainingStopReason.Diverged)
+            {
+                module.load_state_dict(lastGood!);
+                bestEpoch = epochs.Count;
+            }
+            else if (best is not null && _o.EarlyStopping!.RestoreBestWeights)
+            {
+                module.load_state_dict(best);
+                bestEpoch = bestEpochSeen;
+            }
+            if (stopReason == TrainingStopReason.Cancelled)
+                _channel.Warning(MessageSensitivity.None, $"ImageCnn: cancelled after {epochs.Count} complete epochs; keeping the weights of epoch {bestEpoch}.");
+        }
+        finally
+        {
+            if (lastGood is not null)
+                Dispose(lastGood);
+            if (best is not null)
+                Dispose(best);
+        }
+        module.eval();
+        return (module, new TrainingHistory(epochs, stopReason, bestEpoch, train.SkippedRows), diverged);
+    }
+
+    private bool IsCancelled()
+    {
+        try
+        {
+            HostServices.ThrowIfCancelled(_host);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> module, Tensor images, Tensor labels)
+    {
+        module.eval();
+        long n = labels.shape[0];
+        double lossSum = 0;
+        long correct = 0;
+        using (no_grad())
+            for (long start = 0; start < n; start += EvaluationBatchSize)
+            {
+                using var scope = NewDisposeScope();
+                long count = Math.Min(EvaluationBatchSize, n - start);
+                var x = images.narrow(0, start, count);
+                var y = labels.narrow(0, start, count);
+                var logits = module.forward(x);
+                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+            }
+        module.train();
+        return (lossSum / n, (double)correct / n);
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(nn.Module module)
+        => module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+
+    private static void Replace(ref Dictionary<string, Tensor>? target, Dictionary<string, Tensor> value)
+    {
+        if (target is not null)
+            Dispose(target);
+        target = value;
+    }
+
+    private static void Dispose(Dictionary<string, Tensor> snapshot)
+    {
+        foreach (var tensor in snapshot.Values)
+            tensor.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>Creates the TorchSharp optimizer <see cref="ImageCnnTrainer.Options"/> asks for.</summary>
+internal static class OptimizerFactory
+{
+    internal static optim.Optimizer Create(IEnumerable<Parameter> parameters, ImageCnnTrainer.Options o)
+    {
+        double lr = o.LearningRate, wd = o.WeightDecay;
+        return o.Optimizer switch
+        {
+            OptimizerKind.Sgd => optim.SGD(parameters, lr, weight_decay: wd),
+            OptimizerKind.SgdMomentum => optim.SGD(parameters, lr, momentum: o.Momentum, weight_decay: wd),
+            OptimizerKind.SgdNesterov => optim.SGD(parameters, lr, momentum: o.Momentum, weight_decay: wd, nesterov: true),
+            OptimizerKind.AdaGrad => optim.Adagrad(parameters, lr, weight_decay: wd, eps: o.Epsilon),
+            OptimizerKind.RmsProp => optim.RMSProp(parameters, lr, alpha: o.RmsPropDecay, eps: o.Epsilon, weight_decay: wd),
+            OptimizerKind.Adam => optim.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, wd),
+            OptimizerKind.AdamW => optim.AdamW(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, wd),
+            OptimizerKind.AmsGrad => optim.Adam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, wd, amsgrad: true),
+            OptimizerKind.RAdam => optim.RAdam(parameters, lr, o.Beta1, o.Beta2, o.Epsilon, wd),
+            _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "Unknown optimizer."),
+        };
+    }
+
+    internal static void SetLearningRate(optim.Optimizer optimizer, double rate)
+    {
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = rate;
+    }
+}

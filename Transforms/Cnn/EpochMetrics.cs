@@ -1,0 +1,86 @@
+namespace MLExtensions;
+
+/// <summary>What one training epoch measured.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="TrainLoss">Mean training loss over the epoch (data loss plus penalties, as optimised).</param>
+/// <param name="TrainAccuracy">Fraction of training images classified correctly during the epoch (with dropout and augmentation active).</param>
+/// <param name="ValidationLoss">Mean cross-entropy on the validation set in evaluation mode; null without validation data.</param>
+/// <param name="ValidationAccuracy">Validation accuracy; null without validation data.</param>
+/// <param name="LearningRate">Learning rate at the epoch's first step.</param>
+/// <param name="Seconds">Wall-clock seconds the epoch took, validation included.</param>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double? ValidationLoss,
+    double? ValidationAccuracy, double LearningRate, double Seconds)
+{
+    public override string ToString()
+        => $"epoch {Epoch}: loss {TrainLoss:F4}, acc {TrainAccuracy:P2}" +
+           (ValidationLoss is double vl ? $", val loss {vl:F4}, val acc {ValidationAccuracy:P2}" : "") +
+           $", lr {LearningRate:G4}, {Seconds:F1}s";
+}
+
+/// <summary>Why training ended.</summary>
+public enum TrainingStopReason
+{
+    /// <summary>All requested epochs ran.</summary>
+    Completed,
+    /// <summary>The monitored validation metric stopped improving for <c>Patience</c> epochs.</summary>
+    EarlyStopped,
+    /// <summary>The MLContext was asked to cancel; training stopped between batches.</summary>
+    Cancelled,
+    /// <summary>The loss became NaN or infinite.</summary>
+    Diverged,
+}
+
+/// <summary>The learning curves of one training run.</summary>
+public sealed class TrainingHistory
+{
+    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, TrainingStopReason stopReason, int bestEpoch, long skippedRows)
+    {
+        Epochs = epochs;
+        StopReason = stopReason;
+        BestEpoch = bestEpoch;
+        SkippedRows = skippedRows;
+    }
+
+    public IReadOnlyList<EpochMetrics> Epochs { get; }
+    public TrainingStopReason StopReason { get; }
+
+    /// <summary>1-based epoch whose weights the model holds (the best one when early stopping restores it); 0 if none finished.</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Training rows left out because their label was missing (key value 0).</summary>
+    public long SkippedRows { get; }
+
+    internal void Write(BinaryWriter writer)
+    {
+        writer.Write((int)StopReason);
+        writer.Write(BestEpoch);
+        writer.Write(SkippedRows);
+        writer.Write(Epochs.Count);
+        foreach (var e in Epochs)
+        {
+            writer.Write(e.Epoch);
+            writer.Write(e.TrainLoss);
+            writer.Write(e.TrainAccuracy);
+            writer.Write(e.ValidationLoss ?? double.NaN);
+            writer.Write(e.ValidationAccuracy ?? double.NaN);
+            writer.Write(e.LearningRate);
+            writer.Write(e.Seconds);
+        }
+    }
+
+    internal static TrainingHistory Read(BinaryReader reader)
+    {
+        var reason = (TrainingStopReason)reader.ReadInt32();
+        int best = reader.ReadInt32();
+        long skipped = reader.ReadInt64();
+        var epochs = new EpochMetrics[reader.ReadInt32()];
+        for (int i = 0; i < epochs.Length; i++)
+        {
+            int epoch = reader.ReadInt32();
+            double loss = reader.ReadDouble(), accuracy = reader.ReadDouble(), valLoss = reader.ReadDouble(), valAccuracy = reader.ReadDouble();
+            epochs[i] = new EpochMetrics(epoch, loss, accuracy, double.IsNaN(valLoss) ? null : valLoss,
+                double.IsNaN(valAccuracy) ? null : valAccuracy, reader.ReadDouble(), reader.ReadDouble());
+        }
+        return new TrainingHistory(epochs, reason, best, skipped);
+    }
+}

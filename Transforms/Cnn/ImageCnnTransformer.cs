@@ -1,0 +1,214 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLExtensions.Cnn;
+using MLExtensions.Images;
+using MLExtensions.Mapping;
+using MLExtensions.MLNetInternals;
+using static TorchSharp.torch;
+
+namespace MLExtensions;
+
+/// <summary>
+/// A trained convolutional network that adds <c>Score</c> (class probabilities, one per label key) and
+/// <c>PredictedLabel</c> (the label's key type) to rows holding planar C×H×W float images. <c>Transform</c> scores
+/// rows in batches; <c>PredictionEngine</c> scores one row at a time. Produced by
+/// <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>.
+/// </summary>
+public sealed class ImageCnnTransformer : RowMappingTransformer
+{
+    internal const string LoaderSignature = "ImageCnnTransformer";
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010001, 0x00010001);
+
+    /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
+    internal const int DefaultInferenceBatchSize = 256;
+
+    private readonly CnnScorer _scorer;
+    private readonly LabelKeys _labels;
+
+    internal ImageCnnTransformer(NetworkDescription description, nn.Module<Tensor, Tensor> module, Device device,
+        LabelKeys labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
+        TrainingHistory history, int inferenceBatchSize = DefaultInferenceBatchSize)
+    {
+        Description = description;
+        _labels = labels;
+        _scorer = new CnnScorer(module, device, description.InputShape, description.ClassCount);
+        FeatureColumnName = featureColumnName;
+        ScoreColumnName = scoreColumnName;
+        PredictedLabelColumnName = predictedLabelColumnName;
+        History = history;
+        InferenceBatchSize = inferenceBatchSize;
+    }
+
+    public NetworkDescription Description { get; }
+    public string FeatureColumnName { get; }
+    public string ScoreColumnName { get; }
+    public string PredictedLabelColumnName { get; }
+
+    /// <summary>Per-epoch learning curves and why training stopped (saved with the model).</summary>
+    public TrainingHistory History { get; }
+
+    public int InferenceBatchSize { get; }
+
+    /// <summary>The trained TorchSharp module, for power users (in evaluation mode; do not dispose).</summary>
+    public nn.Module<Tensor, Tensor> Network => _scorer.Module;
+
+    /// <summary>The device the network runs on.</summary>
+    public Device Device => _scorer.Device;
+
+    internal LabelKeys Labels => _labels;
+
+    private protected override ModelFormat Format => ModelFormat;
+
+    private protected override void SaveContents(BinaryWriter writer)
+    {
+        writer.Write(FeatureColumnName);
+        writer.Write(ScoreColumnName);
+        writer.Write(PredictedLabelColumnName);
+        writer.Write(InferenceBatchSize);
+        Description.Write(writer);
+        _labels.Write(writer);
+        History.Write(writer);
+        WeightsFormat.Write(writer, _scorer.Module);
+    }
+
+    /// <summary>Loads on the CPU, whatever device the model was trained on.</summary>
+    internal static ImageCnnTransformer Load(BinaryReader reader)
+    {
+        var feature = reader.ReadString();
+        var score = reader.ReadString();
+        var predicted = reader.ReadString();
+        int batch = reader.ReadInt32();
+        var description = NetworkDescription.Read(reader);
+        var labels = LabelKeys.Read(reader);
+        var history = TrainingHistory.Read(reader);
+        var module = NetworkFactory.Create(description);
+        WeightsFormat.Read(reader, module);
+        return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch);
+    }
+
+    private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+
+    private sealed class Mapper : ColumnMapper
+    {
+        private readonly ImageCnnTransformer _parent;
+        private readonly DataViewSchema.Column _features;
+        private readonly DataViewSchema.DetachedColumn[] _added;
+
+        public Mapper(ImageCnnTransformer parent, DataViewSchema inputSchema) : base(inputSchema)
+        {
+            _parent = parent;
+            (_features, _) = ImageColumn.Resolve(inputSchema, parent.FeatureColumnName, parent.Description.InputShape);
+            _added =
+            [
+                new DataViewSchema.DetachedColumn(parent.ScoreColumnName,
+                    new VectorDataViewType(NumberDataViewType.Single, parent.Description.ClassCount), parent._labels.ScoreAnnotations()),
+                new DataViewSchema.DetachedColumn(parent.PredictedLabelColumnName, parent._labels.KeyType, parent._labels.PredictedLabelAnnotations()),
+            ];
+        }
+
+        public override IReadOnlyList<DataViewSchema.DetachedColumn> AddedColumns => _added;
+        public override bool ReadsAhead => true;
+        public override IEnumerable<DataViewSchema.Column> GetDependencies(int addedIndex) => [_features];
+
+        public override Delegate MakeGetter(DataViewRow input, int addedIndex)
+            => MakeGetters(input, [addedIndex == 0, addedIndex == 1], null, [])[addedIndex]!;
+
+        public override Delegate?[] MakeGetters(DataViewRow input, bool[] active, Func<DataViewRowCursor>? openLookahead,
+            ICollection<IDisposable> resources)
+        {
+            var batch = new ScoredBatch(_parent._scorer, _features, input, openLookahead, _parent.InferenceBatchSize);
+            resources.Add(batch);
+            int classes = _parent.Description.ClassCount;
+            ValueGetter<VBuffer<float>> score = (ref VBuffer<float> destination) =>
+            {
+                var probabilities = batch.ProbabilitiesOf(input.Position);
+                var editor = VBufferEditor.Create(ref destination, classes);
+                probabilities.CopyTo(editor.Values);
+                destination = editor.Commit();
+            };
+            ValueGetter<uint> predicted = (ref uint destination) =>
+            {
+                var probabilities = batch.ProbabilitiesOf(input.Position);
+                int best = 0;
+                for (int k = 1; k < probabilities.Length; k++)
+                    if (probabilities[k] > probabilities[best])
+                        best = k;
+                destination = (uint)best + 1;
+            };
+            return [active[0] ? score : null, active[1] ? predicted : null];
+        }
+    }
+
+    /// <summary>
+    /// Probabilities for the rows around the current one: with a look-ahead cursor, the next batch of rows is read
+    /// and scored in one forward pass when the current row leaves the scored range; without one, row by row.
+    /// </summary>
+    private sealed class ScoredBatch : IDisposable
+    {
+        private readonly CnnScorer _scorer;
+        private readonly DataViewRow _row;
+        private readonly DataViewSchema.Column _features;
+        private readonly Func<DataViewRowCursor>? _openLookahead;
+        private readonly int _capacity;
+        private readonly float[] _images;
+        private readonly float[] _probabilities;
+        private DataViewRowCursor? _lookahead;
+        private ValueGetter<VBuffer<float>>? _lookaheadFeatures;
+        private ValueGetter<VBuffer<float>>? _rowFeatures;
+        private VBuffer<float> _buffer;
+        private long _start = -1;
+        private int _count;
+
+        public ScoredBatch(CnnScorer scorer, DataViewSchema.Column features, DataViewRow row, Func<DataViewRowCursor>? openLookahead, int capacity)
+        {
+            _scorer = scorer;
+            _row = row;
+            _features = features;
+            _openLookahead = openLookahead;
+            _capacity = openLookahead is null ? 1 : capacity;
+            _images = new float[_capacity * scorer.Shape.Size];
+            _probabilities = new float[_capacity * scorer.Classes];
+        }
+
+        public ReadOnlySpan<float> ProbabilitiesOf(long position)
+        {
+            if (position < _start || position >= _start + _count)
+                Fill(position);
+            return _probabilities.AsSpan((int)(position - _start) * _scorer.Classes, _scorer.Classes);
+        }
+
+        private void Fill(long position)
+        {
+            int size = _scorer.Shape.Size;
+            if (_openLookahead is null)
+            {
+                _rowFeatures ??= _row.GetGetter<VBuffer<float>>(_features);
+                _rowFeatures(ref _buffer);
+                _buffer.CopyTo(_images.AsSpan(0, size));
+                _count = 1;
+            }
+            else
+            {
+                if (_lookahead is null)
+                {
+                    _lookahead = _openLookahead();
+                    _lookaheadFeatures = _lookahead.GetGetter<VBuffer<float>>(_features);
+                }
+                while (_lookahead.Position < position)
+                    if (!_lookahead.MoveNext())
+                        throw new InvalidOperationException($"The input ended before row {position}; it must yield the same rows on every pass to be scored in batches.");
+                _count = 0;
+                do
+                {
+                    _lookaheadFeatures!(ref _buffer);
+                    _buffer.CopyTo(_images.AsSpan(_count * size, size));
+                    _count++;
+                } while (_count < _capacity && _lookahead.MoveNext());
+            }
+            _start = position;
+            _scorer.Score(_images, _count, _probabilities);
+        }
+
+        public void Dispose() => _lookahead?.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+namespace MLExtensions;
+
+/// <summary>
+/// Everything needed to rebuild a trained network before loading its weights; saved in the model zip.
+/// </summary>
+public sealed record NetworkDescription
+{
+    public required CnnArchitecture Architecture { get; init; }
+    public required ImageShape InputShape { get; init; }
+    public required int ClassCount { get; init; }
+    public ActivationKind Activation { get; init; } = ActivationKind.ReLU;
+    public NormalizationKind Normalization { get; init; } = NormalizationKind.BatchNorm;
+
+    /// <summary>Channels per stage: SimpleConvNet's two conv stages, or ResNet's stages.</summary>
+    public IReadOnlyList<int> Widths { get; init; } = [32, 64];
+
+    /// <summary>Residual blocks per ResNet stage (same length as <see cref="Widths"/>); unused by SimpleConvNet.</summary>
+    public IReadOnlyList<int> Blocks { get; init; } = [];
+
+    /// <summary>Units of SimpleConvNet's hidden fully-connected layer (0: none).</summary>
+    public int HiddenUnits { get; init; } = 128;
+
+    public double Dropout { get; init; }
+
+    /// <summary>Groups for <see cref="NormalizationKind.GroupNorm"/> (reduced to a divisor of each layer's channels).</summary>
+    public int NormalizationGroups { get; init; } = 8;
+
+    /// <summary>Name under which a <see cref="CnnArchitecture.Custom"/> factory is registered.</summary>
+    public string? CustomName { get; init; }
+
+    internal void Write(BinaryWriter writer)
+    {
+        writer.Write((int)Architecture);
+        writer.Write(InputShape.Channels);
+        writer.Write(InputShape.Height);
+        writer.Write(InputShape.Width);
+        writer.Write(ClassCount);
+        writer.Write((int)Activation);
+        writer.Write((int)Normalization);
+        WriteInts(writer, Widths);
+        WriteInts(writer, Blocks);
+        writer.Write(HiddenUnits);
+        writer.Write(Dropout);
+        writer.Write(NormalizationGroups);
+        writer.Write(CustomName ?? "");
+    }
+
+    internal static NetworkDescription Read(BinaryReader reader) => new()
+    {
+        Architecture = ReadEnum<CnnArchitecture>(reader),
+        InputShape = new ImageShape(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()),
+        ClassCount = reader.ReadInt32(),
+        Activation = ReadEnum<ActivationKind>(reader),
+        Normalization = ReadEnum<NormalizationKind>(reader),
+        Widths = ReadInts(reader),
+        Blocks = ReadInts(reader),
+        HiddenUnits = reader.ReadInt32(),
+        Dropout = reader.ReadDouble(),
+        NormalizationGroups = reader.ReadInt32(),
+        CustomName = reader.ReadString() is { Length: > 0 } name ? name : null,
+    };
+
+    private static void WriteInts(BinaryWriter writer, IReadOnlyList<int> values)
+    {
+        writer.Write(values.Count);
+        foreach (var value in values)
+            writer.Write(value);
+    }
+
+    private static int[] ReadInts(BinaryReader reader)
+    {
+        var values = new int[reader.ReadInt32()];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = reader.ReadInt32();
+        return values;
+    }
+
+    private static T ReadEnum<T>(BinaryReader reader) where T : struct, Enum
+    {
+        var value = (T)(object)reader.ReadInt32();
+        return Enum.IsDefined(value) ? value : throw new InvalidDataException($"The model holds an unknown {typeof(T).Name} value {value}.");
+    }
+
+    public bool Equals(NetworkDescription? other)
+        => other is not null && Architecture == other.Architecture && InputShape == other.InputShape && ClassCount == other.ClassCount
+           && Activation == other.Activation && Normalization == other.Normalization && Widths.SequenceEqual(other.Widths)
+           && Blocks.SequenceEqual(other.Blocks) && HiddenUnits == other.HiddenUnits && Dropout.Equals(other.Dropout)
+           && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName;
+
+    public override int GetHashCode() => HashCode.Combine(Architecture, InputShape, ClassCount, Activation, Normalization, HiddenUnits, CustomName);
+}

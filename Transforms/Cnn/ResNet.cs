@@ -1,0 +1,75 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>
+/// A ResNet for small images: a 3×3 stem, stages of basic residual blocks (the first block of each later stage
+/// halves the resolution and uses a 1×1 projection shortcut), global average pooling, dropout, linear classifier.
+/// </summary>
+internal sealed class ResNet : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> stem;
+    private readonly Module<Tensor, Tensor> stages;
+    private readonly Module<Tensor, Tensor> head;
+
+    public ResNet(NetworkDescription description) : base(nameof(ResNet))
+    {
+        var widths = description.Widths;
+        var blocks = description.Blocks;
+        if (widths.Count == 0 || widths.Count != blocks.Count || widths.Any(w => w <= 0) || blocks.Any(b => b <= 0))
+            throw new ArgumentException($"ResNet needs one positive width and block count per stage; got widths [{string.Join(", ", widths)}] and blocks [{string.Join(", ", blocks)}].");
+        stem = Sequential(
+            ("conv", Layers.Conv3x3(description.InputShape.Channels, widths[0])),
+            ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
+            ("act", Layers.Activation(description.Activation)));
+
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        int channels = widths[0];
+        for (int s = 0; s < widths.Count; s++)
+            for (int b = 0; b < blocks[s]; b++)
+            {
+                int stride = s > 0 && b == 0 ? 2 : 1;
+                layers.Add(($"stage{s + 1}_block{b + 1}", new BasicBlock(channels, widths[s], stride, description)));
+                channels = widths[s];
+            }
+        stages = Sequential(layers);
+        head = Sequential(
+            ("pool", AdaptiveAvgPool2d(1)),
+            ("flatten", Flatten()),
+            ("dropout", Dropout(description.Dropout)),
+            ("output", Linear(channels, description.ClassCount)));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => head.forward(stages.forward(stem.forward(input)));
+
+    private sealed class BasicBlock : Module<Tensor, Tensor>
+    {
+        private readonly Module<Tensor, Tensor> conv1, norm1, act1, conv2, norm2, shortcut, act2;
+
+        public BasicBlock(int input, int output, int stride, NetworkDescription d) : base(nameof(BasicBlock))
+        {
+            conv1 = Layers.Conv3x3(input, output, stride);
+            norm1 = Layers.Normalization(d.Normalization, output, d.NormalizationGroups);
+            act1 = Layers.Activation(d.Activation);
+            conv2 = Layers.Conv3x3(output, output);
+            norm2 = Layers.Normalization(d.Normalization, output, d.NormalizationGroups);
+            shortcut = stride == 1 && input == output
+                ? Identity()
+                : Sequential(
+                    ("conv", Conv2d(input, output, kernel_size: 1, stride: stride, bias: false)),
+                    ("norm", Layers.Normalization(d.Normalization, output, d.NormalizationGroups)));
+            act2 = Layers.Activation(d.Activation);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var y = norm2.forward(conv2.forward(act1.forward(norm1.forward(conv1.forward(x)))));
+            return act2.forward(y + shortcut.forward(x)).MoveToOuterDisposeScope();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>conv-norm-act-maxpool ×2, flatten, [linear-act-dropout], linear: the classic small image classifier.</summary>
+internal sealed class SimpleConvNet : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> features;
+    private readonly Module<Tensor, Tensor> classifier;
+
+    public SimpleConvNet(NetworkDescription description) : base(nameof(SimpleConvNet))
+    {
+        if (description.Widths.Count != 2)
+            throw new ArgumentException($"SimpleConvNet has two conv stages, so Widths needs 2 values, got {description.Widths.Count}.");
+        var shape = description.InputShape;
+        int w1 = description.Widths[0], w2 = description.Widths[1];
+        features = Sequential(
+            ("conv1", Layers.Conv3x3(shape.Channels, w1)),
+            ("norm1", Layers.Normalization(description.Normalization, w1, description.NormalizationGroups)),
+            ("act1", Layers.Activation(description.Activation)),
+            ("pool1", MaxPool2d(2)),
+            ("conv2", Layers.Conv3x3(w1, w2)),
+            ("norm2", Layers.Normalization(description.Normalization, w2, description.NormalizationGroups)),
+            ("act2", Layers.Activation(description.Activation)),
+            ("pool2", MaxPool2d(2)),
+            ("flatten", Flatten()));
+        int flat = w2 * (shape.Height / 4) * (shape.Width / 4);
+        if (flat == 0)
+            throw new ArgumentException($"SimpleConvNet pools twice by 2, so images must be at least 4×4; got {shape}.");
+        classifier = description.HiddenUnits > 0
+            ? Sequential(
+                ("hidden", Linear(flat, description.HiddenUnits)),
+                ("act", Layers.Activation(description.Activation)),
+                ("dropout", Dropout(description.Dropout)),
+                ("output", Linear(description.HiddenUnits, description.ClassCount)))
+            : Sequential(
+                ("dropout", Dropout(description.Dropout)),
+                ("output", Linear(flat, description.ClassCount)));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => classifier.forward(features.forward(input));
+}
