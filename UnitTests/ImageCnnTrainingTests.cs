@@ -45,9 +45,21 @@ public sealed class ImageCnnTrainingTests
         var seen = new List<EpochMetrics>();
         var log = new List<string>();
         Data.Ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
-        var model = CnnTestData.Fit(Data, CnnTestData.Tiny(o => { o.Epochs = 3; o.ValidationFraction = 0.25; o.OnEpochEnd = seen.Add; }));
+        var progress = new List<TrainingProgress>();
+        var model = CnnTestData.Fit(Data, CnnTestData.Tiny(o =>
+        {
+            o.Epochs = 3; o.ValidationFraction = 0.25; o.OnEpochEnd = seen.Add; o.OnProgress = progress.Add;
+        }));
         Assert.AreEqual(3, model.History.Epochs.Count);
         CollectionAssert.AreEqual(model.History.Epochs.ToArray(), seen.ToArray());
+        Assert.AreEqual(3 * 3, progress.Count, "96 training rows in batches of 32: 3 steps per epoch");
+        foreach (var epoch in model.History.Epochs)
+        {
+            var last = progress.Last(p => p.Epoch == epoch.Epoch);
+            Assert.AreEqual((3, 3), (last.Step, last.Steps));
+            Assert.AreEqual(epoch.TrainLoss, last.Loss, 1e-12);
+            Assert.AreEqual(epoch.TrainAccuracy, last.Accuracy, 1e-12);
+        }
         Assert.AreEqual(TrainingStopReason.Completed, model.History.StopReason);
         Assert.AreEqual(3, model.History.BestEpoch);
         foreach (var epoch in model.History.Epochs)

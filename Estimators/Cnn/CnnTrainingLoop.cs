@@ -55,7 +55,9 @@ internal sealed class CnnTrainingLoop
         if (batchSize < _o.BatchSize)
             _channel.Warning(MessageSensitivity.None, $"ImageCnn: BatchSize {_o.BatchSize} is larger than the {n} training images; using batches of {n}.");
         int steps = (n + batchSize - 1) / batchSize;
-        var order = Enumerable.Range(0, n).ToArray();
+        var order = new long[n];
+        for (int i = 0; i < n; i++)
+            order[i] = i;
         var shuffle = new Random(_seed);
 
         var epochs = new List<EpochMetrics>();
@@ -92,7 +94,7 @@ internal sealed class CnnTrainingLoop
 
                     using var scope = NewDisposeScope();
                     int start = step * batchSize, count = Math.Min(batchSize, n - start);
-                    var index = tensor(order.AsSpan(start, count).ToArray().Select(i => (long)i).ToArray()).to(_device);
+                    var index = tensor(order.AsSpan(start, count).ToArray()).to(_device);
                     var x = trainImages.index_select(0, index);
                     var y = trainLabels.index_select(0, index);
                     var logits = module.forward(x);
@@ -115,6 +117,11 @@ internal sealed class CnnTrainingLoop
                     optimizer.step();
                     lossSum += value * count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
+                    if (_o.OnProgress is { } progress)
+                    {
+                        int seen = start + count;
+                        progress(new TrainingProgress(epoch + 1, _o.Epochs, step + 1, steps, lossSum / seen, (double)correct / seen));
+                    }
                 }
                 if (stopReason != TrainingStopReason.Completed)
                     break;

@@ -93,8 +93,11 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
         public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
 
-        /// <summary>Called after every epoch, e.g. to show progress.</summary>
+        /// <summary>Called after every epoch with its metrics.</summary>
         public Action<EpochMetrics>? OnEpochEnd { get; set; }
+
+        /// <summary>Called after every step, e.g. to draw a progress bar.</summary>
+        public Action<TrainingProgress>? OnProgress { get; set; }
 
         /// <summary>Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights.</summary>
         public bool ThrowOnDivergence { get; set; } = true;

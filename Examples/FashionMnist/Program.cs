@@ -1,11 +1,10 @@
-// Fashion-MNIST end to end in an ordinary ML.NET pipeline.
-//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH]
+// Fashion-MNIST end to end in an ordinary ML.NET pipeline: a CNN trained with MLExtensions' ImageCnn.
+//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH] [--epochs N]
 // Uses the full data set when installed (apt-get install -y dataset-fashion-mnist, or FASHION_MNIST_DIR),
 // otherwise the 2,000 + 1,000 image subset shipped inside MLExtensions.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
 using MLExtensions;
 
 var options = ExampleOptions.Parse(args);
@@ -16,19 +15,32 @@ var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFashionMnist(options.Source, options.DataDirectory);
 Step($"Fashion-MNIST from {data.Origin}{(data.IsSubset ? " (install dataset-fashion-mnist for the full 60,000 + 10,000 images)" : "")}");
 
-// Stand-in classifier until the CNN trainer lands: mean image subtraction, then multinomial logistic regression.
+var progress = new ProgressBar();
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.SubtractMean("Features", mode: MeanSubtractionMode.PerPixel))
-    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options { MaximumNumberOfIterations = options.Iterations }))
+    .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
+    {
+        Architecture = CnnArchitecture.SimpleConvNet,
+        Optimizer = OptimizerKind.AdamW,
+        LearningRate = 2e-3,
+        WeightDecay = 1e-4,
+        Schedule = LearningRateSchedule.Cosine(warmupEpochs: 1),
+        Dropout = 0.3,
+        Epochs = options.Epochs,
+        BatchSize = 128,
+        Device = options.Device,
+        OnProgress = progress.Update,
+        OnEpochEnd = progress.Complete,
+    }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
-Step($"Training (SubtractMean + LbfgsMaximumEntropy, {options.Iterations} iterations)...");
+Step($"Training ImageCnn (SimpleConvNet, AdamW, cosine schedule, {options.Epochs} epochs) on {ComputeDeviceResolver.Resolve(options.Device).type}...");
 var model = pipeline.Fit(data.Train);
 Step("Trained.");
 
-var predictions = model.Transform(data.Test);
-var metrics = ml.MulticlassClassification.Evaluate(predictions);
+var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
 Step($"Test accuracy: {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");
+Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
 ml.Model.Save(model, data.Train.Schema, options.ModelPath);
 Step($"Saved {options.ModelPath} ({new FileInfo(options.ModelPath).Length / 1024} KiB)");
@@ -67,11 +79,35 @@ internal sealed class Prediction
     public string PredictedLabel { get; set; } = "";
 }
 
-internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Iterations)
+/// <summary>One line per epoch; redrawn in place while the epoch runs when the output is a terminal.</summary>
+internal sealed class ProgressBar
+{
+    private readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
+    private readonly bool _interactive = !Console.IsOutputRedirected;
+
+    public void Update(TrainingProgress p)
+    {
+        if (!_interactive || _sinceDraw.ElapsedMilliseconds < 250)
+            return;
+        _sinceDraw.Restart();
+        const int width = 30;
+        int filled = width * p.Step / p.Steps;
+        Console.Write($"\r  epoch {p.Epoch,2}/{p.Epochs} [{new string('#', filled)}{new string('.', width - filled)}] {p.Step * 100 / p.Steps,3}%  loss {p.Loss:F4}  acc {p.Accuracy:P1}   ");
+    }
+
+    public void Complete(EpochMetrics m)
+    {
+        if (_interactive)
+            Console.Write('\r');
+        Console.WriteLine($"  {m}".PadRight(100));
+    }
+}
+
+internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Epochs, ComputeDevice Device)
 {
     public static ExampleOptions Parse(string[] args)
     {
-        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 100);
+        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 12, ComputeDevice.Auto);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -81,8 +117,9 @@ internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDir
                 "--full" => result with { Source = FashionMnistSource.Full },
                 "--data" => result with { DataDirectory = Value() },
                 "--model" => result with { ModelPath = Value() },
-                "--iterations" => result with { Iterations = int.Parse(Value()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --iterations N."),
+                "--epochs" => result with { Epochs = int.Parse(Value()) },
+                "--device" => result with { Device = Enum.Parse<ComputeDevice>(Value(), ignoreCase: true) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --epochs N, --device auto|cpu|cuda."),
             };
         }
         return result;
