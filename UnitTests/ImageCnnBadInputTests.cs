@@ -6,20 +6,14 @@ namespace MLExtensions.UnitTests;
 [TestClass]
 public sealed class ImageCnnBadInputTests
 {
-    private static void AssertMessage(Exception e, params string[] parts)
-    {
-        foreach (var part in parts)
-            StringAssert.Contains(e.Message, part, $"message: {e.Message}");
-    }
-
     [TestMethod]
     public void TextLabelAsksForMapValueToKey()
     {
         var ml = new MLContext(seed: 1);
         var raw = ml.Data.TakeRows(ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset).Train, 32);
         var trainer = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny());
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(raw)), "'Label'", "key", "MapValueToKey");
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MLNetInternals.SchemaShapes.From(raw.Schema))), "MapValueToKey");
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(raw)), "'Label'", "key", "MapValueToKey");
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MLNetInternals.SchemaShapes.From(raw.Schema))), "MapValueToKey");
     }
 
     [TestMethod]
@@ -27,12 +21,12 @@ public sealed class ImageCnnBadInputTests
     {
         var data = CnnTestData.Load(trainRows: 32, testRows: 10);
         var trainer = data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => { o.ImageHeight = 20; o.ImageWidth = 20; }));
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data.Train)), "'Features'", "400 floats", "784 floats");
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data.Train)), "'Features'", "400 floats", "784 floats");
 
         var model = CnnTestData.Fit(data, CnnTestData.Tiny(o => o.Epochs = 1));
         var other = TestData.Images(data.Ml, TestData.RandomImages(2, 100, 1), 1, 10, 10);
         var renamed = data.Ml.Transforms.CopyColumns("Features", "Pixels").Fit(other).Transform(other);
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Transform(renamed)), "'Features'", "[1, 10, 10]", "[1, 28, 28]");
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Transform(renamed)), "'Features'", "[1, 10, 10]", "[1, 28, 28]");
     }
 
     [TestMethod]
@@ -42,13 +36,13 @@ public sealed class ImageCnnBadInputTests
         var raw = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset).Train;
         var oneClass = ml.Data.LoadFromEnumerable(ml.Data.CreateEnumerable<FashionMnistImage>(raw, false).Where(r => r.Label == "Bag").Take(20));
         var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(oneClass).Transform(oneClass);
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(keyed)),
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(keyed)),
             "'Label'", "1 classes", "at least 2");
 
         // Two keys known, but every training row of one class: also an error.
         var data = CnnTestData.Load(trainRows: 64, testRows: 10);
         var bags = data.KeyMap.Transform(oneClass);
-        AssertMessage(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(bags)),
+        TestAssert.MessageContains(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(bags)),
             "at least 2 classes");
     }
 
@@ -57,7 +51,7 @@ public sealed class ImageCnnBadInputTests
     {
         var data = CnnTestData.Load(trainRows: 32, testRows: 10);
         var empty = data.KeyMap.Transform(data.Ml.Data.LoadFromEnumerable(Array.Empty<FashionMnistImage>()));
-        AssertMessage(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(empty)),
+        TestAssert.MessageContains(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(empty)),
             "no rows");
     }
 
@@ -82,7 +76,7 @@ public sealed class ImageCnnBadInputTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.LearningRate = -1)));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.Dropout = 1)));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.Architecture = CnnArchitecture.Custom)));
-        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.EarlyStopping = new EarlyStopping()))),
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.EarlyStopping = new EarlyStopping()))),
             "ValidationFraction");
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -80,28 +78,9 @@ public sealed class ImageCnnPersistenceTests
     public void ReloadsInASeparateProcessWithNoRegistrationCall()
     {
         var (model, test, ml, path) = FitAndSave(CnnArchitecture.ResNet);
-        var directory = TestContext.TestRunDirectory ?? Path.GetTempPath();
-        var dataPath = Path.Combine(directory, $"{Guid.NewGuid():N}.idv");
-        using (var stream = File.Create(dataPath))
-            ml.Data.SaveAsBinary(test, stream);
-        var scoresPath = Path.Combine(directory, $"{Guid.NewGuid():N}.bin");
-        var loader = typeof(ImageCnnPersistenceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "IsolatedLoaderPath").Value!;
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [loader, path, dataPath, "Score", scoresPath])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(2)), "the loader process hung");
-        Assert.AreEqual(0, process.ExitCode, $"loader failed: {stdout.Result}\n{stderr}");
-        StringAssert.Contains(stdout.Result, nameof(ImageCnnTransformer));
-
+        var (actual, output) = IsolatedProcess.Score(ml, path, test, "Score", TestContext.TestRunDirectory ?? Path.GetTempPath());
+        StringAssert.Contains(output, nameof(ImageCnnTransformer));
         var expected = CnnTestData.Scores(model, test).SelectMany(v => v).ToArray();
-        var bytes = File.ReadAllBytes(scoresPath);
-        var actual = new float[bytes.Length / sizeof(float)];
-        Buffer.BlockCopy(bytes, 0, actual, 0, bytes.Length);
         CollectionAssert.AreEqual(expected, actual, "scores computed in the separate process differ");
     }
 }

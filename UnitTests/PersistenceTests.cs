@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -57,32 +55,10 @@ public sealed class PersistenceTests
     public void PipelineRoundTripsInASeparateProcessWithNoRegistrationCall()
     {
         var (model, test, ml) = FitStandInPipeline();
-        var directory = TestContext.TestRunDirectory ?? Path.GetTempPath();
         var modelPath = SaveModel(ml, model, test.Schema);
-        var dataPath = Path.Combine(directory, $"{Guid.NewGuid():N}.idv");
-        using (var stream = File.Create(dataPath))
-            ml.Data.SaveAsBinary(test, stream);
-        var scoresPath = Path.Combine(directory, $"{Guid.NewGuid():N}.bin");
-
-        var loader = typeof(PersistenceTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "IsolatedLoaderPath").Value!;
-        Assert.IsTrue(File.Exists(loader), $"IsolatedLoader was not built at {loader}");
-        var start = new ProcessStartInfo("dotnet", [loader, modelPath, dataPath, "Score", scoresPath])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(2)), "the loader process hung");
-        Assert.AreEqual(0, process.ExitCode, $"loader failed: {stdout.Result}\n{stderr}");
-        StringAssert.Contains(stdout.Result, nameof(MeanSubtractionTransformer));
-
+        var (actual, output) = IsolatedProcess.Score(ml, modelPath, test, "Score", TestContext.TestRunDirectory ?? Path.GetTempPath());
+        StringAssert.Contains(output, nameof(MeanSubtractionTransformer));
         var expected = TestData.ReadVectors(model.Transform(test), "Score").SelectMany(v => v).ToArray();
-        var bytes = File.ReadAllBytes(scoresPath);
-        var actual = new float[bytes.Length / sizeof(float)];
-        Buffer.BlockCopy(bytes, 0, actual, 0, bytes.Length);
         CollectionAssert.AreEqual(expected, actual, "scores computed in the separate process differ");
     }
 

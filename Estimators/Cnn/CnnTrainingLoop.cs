@@ -42,10 +42,14 @@ internal sealed class CnnTrainingLoop
         module.to(_device);
 
         var shape = _description.InputShape;
-        using var trainImages = tensor(train.Images, [train.Count, shape.Channels, shape.Height, shape.Width]).to(_device);
-        using var trainLabels = tensor(train.Labels).to(_device);
-        using var validationImages = validation is null ? null : tensor(validation.Images, [validation.Count, shape.Channels, shape.Height, shape.Width]).to(_device);
-        using var validationLabels = validation is null ? null : tensor(validation.Labels).to(_device);
+        var (trainImages, trainLabels) = train.ToTensors(shape, _device);
+        using var trainImagesLifetime = trainImages;
+        using var trainLabelsLifetime = trainLabels;
+        Tensor? validationImages = null, validationLabels = null;
+        if (validation is not null)
+            (validationImages, validationLabels) = validation.ToTensors(shape, _device);
+        using var validationImagesLifetime = validationImages;
+        using var validationLabelsLifetime = validationLabels;
         using var optimizer = OptimizerFactory.Create(module.parameters(), _o);
         var penalised = module.named_parameters().Where(p => p.parameter.dim() > 1).Select(p => p.parameter).ToArray();
         var parameters = module.parameters().ToArray();

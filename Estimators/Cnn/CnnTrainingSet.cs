@@ -1,63 +1,91 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
+using static TorchSharp.torch;
 
 namespace MLExtensions.Cnn;
 
-/// <summary>Images (N×C×H×W floats) and 0-based class indices read from a data view, rows with a missing label left out.</summary>
+/// <summary>
+/// Images (N×C×H×W floats, from float vectors or MLImage columns) and 0-based class indices read from a data view,
+/// rows with a missing label left out.
+/// </summary>
 internal sealed class CnnTrainingSet
 {
-    private CnnTrainingSet(float[] images, long[] labels, long skipped)
+    private CnnTrainingSet(float[] images, long[] labels, int count, long skipped)
     {
         Images = images;
         Labels = labels;
+        Count = count;
         SkippedRows = skipped;
     }
 
+    /// <summary>Images, one after another; only the first <see cref="Count"/> are data (the arrays may be longer).</summary>
     public float[] Images { get; }
+
+    /// <summary>0-based class indices; only the first <see cref="Count"/> are data.</summary>
     public long[] Labels { get; }
-    public int Count => Labels.Length;
+
+    public int Count { get; }
     public long SkippedRows { get; }
 
     internal static CnnTrainingSet Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label,
         ImageShape shape, int classes, IHostEnvironment host, string role)
     {
-        var images = new List<float[]>();
-        var labels = new List<long>();
+        // One array of the right size (no per-row arrays, no second copy): it becomes the training tensor's storage.
+        long rows = data.GetRowCount() ?? CountRows(data);
+        if (rows * shape.Size > Array.MaxLength)
+            throw new InvalidOperationException($"The {role} data has {rows} images of {shape.Size} values, more than one array can hold.");
+        var images = new float[rows * shape.Size];
+        var labels = new long[rows];
+        int count = 0;
         long skipped = 0, row = -1;
-        var buffer = default(VBuffer<float>);
         uint key = 0;
         using (var cursor = data.GetRowCursor([features, label]))
         {
-            var getImage = cursor.GetGetter<VBuffer<float>>(features);
+            var reader = ImageReader.Create(cursor, features, shape);
             var getLabel = cursor.GetGetter<uint>(label);
             while (cursor.MoveNext())
             {
                 row++;
                 if ((row & 1023) == 0)
                     HostServices.ThrowIfCancelled(host);
+                if (row >= rows)
+                    throw new InvalidOperationException($"The {role} data yielded more rows than the {rows} it counted; it must yield the same rows on every pass.");
                 getLabel(ref key);
                 if (key == 0 || key > classes)
                 {
                     skipped++;
                     continue;
                 }
-                getImage(ref buffer);
-                var image = new float[shape.Size];
-                buffer.CopyTo(image);
-                int bad = Array.FindIndex(image, v => !float.IsFinite(v));
+                var image = images.AsSpan(count * shape.Size, shape.Size);
+                reader.Read(image);
+                int bad = FirstNonFinite(image);
                 if (bad >= 0)
                     throw new InvalidOperationException(
                         $"Column '{features.Name}' of the {role} data has a non-finite value ({image[bad]}) at row {row}, element {bad}.");
-                images.Add(image);
-                labels.Add(key - 1);
+                labels[count++] = key - 1;
             }
         }
-        var flat = new float[images.Count * shape.Size];
-        for (int i = 0; i < images.Count; i++)
-            images[i].CopyTo(flat, i * shape.Size);
-        return new CnnTrainingSet(flat, labels.ToArray(), skipped);
+        return new CnnTrainingSet(images, labels, count, skipped);
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                return i;
+        return -1;
+    }
+
+    private static long CountRows(IDataView data)
+    {
+        long count = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+            count++;
+        return count;
     }
 
     /// <summary>The rows at <paramref name="indices"/>, as a new set.</summary>
@@ -70,7 +98,7 @@ internal sealed class CnnTrainingSet
             Array.Copy(Images, (long)indices[i] * imageSize, images, (long)i * imageSize, imageSize);
             labels[i] = Labels[indices[i]];
         }
-        return new CnnTrainingSet(images, labels, 0);
+        return new CnnTrainingSet(images, labels, indices.Count, 0);
     }
 
     /// <summary>
@@ -91,5 +119,17 @@ internal sealed class CnnTrainingSet
         train.Sort();
         validation.Sort();
         return (Subset(train, imageSize), Subset(validation, imageSize));
+    }
+
+    /// <summary>
+    /// The images as an N×C×H×W tensor and the labels as a vector, on <paramref name="device"/>. On the CPU they share
+    /// this set's arrays (pinned while the tensors live) instead of copying them.
+    /// </summary>
+    internal (Tensor Images, Tensor Labels) ToTensors(ImageShape shape, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var images = from_array(Images).narrow(0, 0, (long)Count * shape.Size).view(Count, shape.Channels, shape.Height, shape.Width).to(device);
+        var labels = from_array(Labels).narrow(0, 0, Count).to(device);
+        return (images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
 }

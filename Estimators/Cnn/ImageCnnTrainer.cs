@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace MLExtensions;
 
 /// <summary>
-/// Trains a convolutional network on planar C×H×W float images with a key-typed label, on the CPU or a CUDA GPU,
+/// Trains a convolutional network on planar C×H×W float images (or MLImage columns, read as RGB in [0, 1]) with a
+/// key-typed label, on the CPU or a CUDA GPU,
 /// and produces an <see cref="ImageCnnTransformer"/> adding <c>Score</c> and <c>PredictedLabel</c>.
 /// Create it with <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>.
 /// </summary>
@@ -153,9 +154,10 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
                 $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
         if (!SchemaShapes.TryFind(inputSchema, _options.FeatureColumnName, out var features))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{_options.FeatureColumnName}' was not found in the input schema.");
-        if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
+        bool isImage = features.Kind == SchemaShape.Column.VectorKind.Scalar && features.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
+        if (!isImage && (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single))
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"Feature column '{_options.FeatureColumnName}' must be a known-size vector of Single holding planar C×H×W images, but it is {features.Kind} of {features.ItemType}.");
+                $"Feature column '{_options.FeatureColumnName}' must be a known-size vector of Single holding planar C×H×W images, or an image column, but it is {features.Kind} of {features.ItemType}.");
 
         bool hasKeyValues = SchemaShapes.TryFind(label.Annotations, "KeyValues", out var keyValues);
         var scoreAnnotations = new List<SchemaShape.Column>
@@ -177,7 +179,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         ArgumentNullException.ThrowIfNull(input);
         var label = ImageColumn.Find(input.Schema, _options.LabelColumnName);
         var labels = LabelKeys.FromColumn(label);
-        var (features, shape) = ImageColumn.Resolve(input.Schema, _options.FeatureColumnName, DeclaredShape());
+        var (features, shape) = ImageColumn.Resolve(input.Schema, _options.FeatureColumnName, DeclaredShape(), allowMLImage: true);
         var description = Describe(shape, labels.Count);
         if (_options.Architecture == CnnArchitecture.Custom)
             CustomArchitectures.Register(_options.CustomArchitectureName, _options.CustomArchitecture!);
@@ -197,7 +199,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             if (!LabelKeys.FromColumn(validationLabel).SameAs(labels))
                 throw new ArgumentOutOfRangeException(nameof(input),
                     $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
-            var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, _options.FeatureColumnName, shape);
+            var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, _options.FeatureColumnName, shape, allowMLImage: true);
             validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, _host, "validation");
         }
         else if (_options.ValidationFraction > 0)

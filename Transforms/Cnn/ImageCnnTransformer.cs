@@ -10,7 +10,7 @@ namespace MLExtensions;
 
 /// <summary>
 /// A trained convolutional network that adds <c>Score</c> (class probabilities, one per label key) and
-/// <c>PredictedLabel</c> (the label's key type) to rows holding planar C×H×W float images. <c>Transform</c> scores
+/// <c>PredictedLabel</c> (the label's key type) to rows holding planar C×H×W float images or MLImage images. <c>Transform</c> scores
 /// rows in batches; <c>PredictionEngine</c> scores one row at a time. Produced by
 /// <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>.
 /// </summary>
@@ -97,7 +97,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         public Mapper(ImageCnnTransformer parent, DataViewSchema inputSchema) : base(inputSchema)
         {
             _parent = parent;
-            (_features, _) = ImageColumn.Resolve(inputSchema, parent.FeatureColumnName, parent.Description.InputShape);
+            (_features, _) = ImageColumn.Resolve(inputSchema, parent.FeatureColumnName, parent.Description.InputShape, allowMLImage: true);
             _added =
             [
                 new DataViewSchema.DetachedColumn(parent.ScoreColumnName,
@@ -153,9 +153,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         private readonly float[] _images;
         private readonly float[] _probabilities;
         private DataViewRowCursor? _lookahead;
-        private ValueGetter<VBuffer<float>>? _lookaheadFeatures;
-        private ValueGetter<VBuffer<float>>? _rowFeatures;
-        private VBuffer<float> _buffer;
+        private ImageReader? _reader;
         private long _start = -1;
         private int _count;
 
@@ -182,9 +180,8 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
             int size = _scorer.Shape.Size;
             if (_openLookahead is null)
             {
-                _rowFeatures ??= _row.GetGetter<VBuffer<float>>(_features);
-                _rowFeatures(ref _buffer);
-                _buffer.CopyTo(_images.AsSpan(0, size));
+                _reader ??= ImageReader.Create(_row, _features, _scorer.Shape);
+                _reader.Read(_images.AsSpan(0, size));
                 _count = 1;
             }
             else
@@ -192,7 +189,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
                 if (_lookahead is null)
                 {
                     _lookahead = _openLookahead();
-                    _lookaheadFeatures = _lookahead.GetGetter<VBuffer<float>>(_features);
+                    _reader = ImageReader.Create(_lookahead, _features, _scorer.Shape);
                 }
                 while (_lookahead.Position < position)
                     if (!_lookahead.MoveNext())
@@ -200,8 +197,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
                 _count = 0;
                 do
                 {
-                    _lookaheadFeatures!(ref _buffer);
-                    _buffer.CopyTo(_images.AsSpan(_count * size, size));
+                    _reader!.Read(_images.AsSpan(_count * size, size));
                     _count++;
                 } while (_count < _capacity && _lookahead.MoveNext());
             }

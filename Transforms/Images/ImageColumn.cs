@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace MLExtensions.Images;
 
@@ -10,9 +11,12 @@ internal static class ImageColumn
     /// Returns the column and its image shape. A vector with dimensions [C,H,W] carries its own shape, [H,W] is
     /// one channel; a flat vector needs <paramref name="declared"/>, which must then match its length.
     /// </summary>
-    internal static (DataViewSchema.Column Column, ImageShape Shape) Resolve(DataViewSchema schema, string columnName, ImageShape? declared)
+    internal static (DataViewSchema.Column Column, ImageShape Shape) Resolve(DataViewSchema schema, string columnName, ImageShape? declared,
+        bool allowMLImage = false)
     {
         var column = Find(schema, columnName);
+        if (allowMLImage && column.Type is ImageDataViewType image)
+            return (column, ResolveMLImage(columnName, image, declared));
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' must be a vector of Single (float) holding a planar C×H×W image, but it is {Describe(column.Type)}.");
@@ -37,6 +41,22 @@ internal static class ImageColumn
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' has dimensions {carried}, which contradict the declared image shape {declared}.");
         return (column, shape);
+    }
+
+    internal static bool IsMLImage(DataViewSchema.Column column) => column.Type is ImageDataViewType;
+
+    // An MLImage column is read as RGB (3 channels) or luma (1 channel), at the size its type declares.
+    private static ImageShape ResolveMLImage(string columnName, ImageDataViewType type, ImageShape? declared)
+    {
+        if (declared is { Channels: not (1 or 3) })
+            throw new ArgumentOutOfRangeException(nameof(declared), $"Column '{columnName}' holds images, which are read with 1 (grey) or 3 (RGB) channels, not {declared.Channels}.");
+        if (type.Height == 0 || type.Width == 0)
+            return declared ?? throw new ArgumentOutOfRangeException(nameof(type),
+                $"Column '{columnName}' holds images of unknown size: resize them with ResizeImages, or set ImageHeight and ImageWidth.");
+        var shape = new ImageShape(declared?.Channels ?? 3, type.Height, type.Width);
+        if (declared is not null && declared != shape)
+            throw new ArgumentOutOfRangeException(nameof(declared), $"Column '{columnName}' holds {type.Width}×{type.Height} images, which contradicts the declared shape {declared}.");
+        return shape;
     }
 
     internal static DataViewSchema.Column Find(DataViewSchema schema, string columnName)
