@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using MLExtensions.Augmentation;
 using MLExtensions.MLNetInternals;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,6 +52,9 @@ internal sealed class CnnTrainingLoop
         using var validationImagesLifetime = validationImages;
         using var validationLabelsLifetime = validationLabels;
         using var optimizer = OptimizerFactory.Create(module.parameters(), _o);
+        var augmentation = _o.Augmentation;
+        using var augmentationContext = augmentation is null ? null : new AugmentationContext(augmentation.Seed ?? _seed * 7919L + 1, _device);
+        augmentation?.Fit(trainImages);
         var penalised = module.named_parameters().Where(p => p.parameter.dim() > 1).Select(p => p.parameter).ToArray();
         var parameters = module.parameters().ToArray();
 
@@ -101,8 +105,18 @@ internal sealed class CnnTrainingLoop
                     var index = tensor(order.AsSpan(start, count).ToArray()).to(_device);
                     var x = trainImages.index_select(0, index);
                     var y = trainLabels.index_select(0, index);
+                    Tensor? targets = null;
+                    if (augmentation is not null)
+                        using (no_grad())
+                        {
+                            if (augmentation.MixesLabels)
+                                targets = nn.functional.one_hot(y, _description.ClassCount).to(ScalarType.Float32);
+                            (x, targets) = augmentation.Apply(x, targets, augmentationContext!);
+                        }
                     var logits = module.forward(x);
-                    var loss = nn.functional.cross_entropy(logits, y, label_smoothing: _o.LabelSmoothing);
+                    var loss = targets is null
+                        ? nn.functional.cross_entropy(logits, y, label_smoothing: _o.LabelSmoothing)
+                        : SoftTargetCrossEntropy(logits, targets, _o.LabelSmoothing);
                     if (_o.L1Regularization > 0)
                         loss = loss + _o.L1Regularization * penalised.Select(w => w.abs().sum()).Aggregate((a, b) => a + b);
                     double value = loss.item<float>();
@@ -207,6 +221,14 @@ internal sealed class CnnTrainingLoop
         {
             return true;
         }
+    }
+
+    // Cross-entropy against class distributions (mixed labels), with the same label smoothing as the hard-label loss.
+    private static Tensor SoftTargetCrossEntropy(Tensor logits, Tensor targets, double smoothing)
+    {
+        if (smoothing > 0)
+            targets = targets * (1 - smoothing) + smoothing / targets.shape[1];
+        return -(targets * logits.log_softmax(1)).sum(1).mean();
     }
 
     private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> module, Tensor images, Tensor labels)

@@ -68,6 +68,9 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <summary>λ of an L1 penalty λ·Σ|w| on convolution and linear weights; with <see cref="WeightDecay"/> this is an elastic net.</summary>
         public double L1Regularization { get; set; }
 
+        /// <summary>Random augmentations applied to every training batch on the training device (never at prediction).</summary>
+        public ImageAugmentation? Augmentation { get; set; }
+
         /// <summary>Dropout probability before the classifier (inverted dropout: active only while training).</summary>
         public double Dropout { get; set; }
 
@@ -181,6 +184,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         var labels = LabelKeys.FromColumn(label);
         var (features, shape) = ImageColumn.Resolve(input.Schema, _options.FeatureColumnName, DeclaredShape(), allowMLImage: true);
         var description = Describe(shape, labels.Count);
+        _options.Augmentation?.Check(shape);
         if (_options.Architecture == CnnArchitecture.Custom)
             CustomArchitectures.Register(_options.CustomArchitectureName, _options.CustomArchitecture!);
 

@@ -1,5 +1,5 @@
 // Fashion-MNIST end to end in an ordinary ML.NET pipeline: a CNN trained with MLExtensions' ImageCnn.
-//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH] [--epochs N]
+//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH] [--epochs N] [--augment]
 // Uses the full data set when installed (apt-get install -y dataset-fashion-mnist, or FASHION_MNIST_DIR),
 // otherwise the 2,000 + 1,000 image subset shipped inside MLExtensions.
 using System.Diagnostics;
@@ -15,6 +15,11 @@ var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFashionMnist(options.Source, options.DataDirectory);
 Step($"Fashion-MNIST from {data.Origin}{(data.IsSubset ? " (install dataset-fashion-mnist for the full 60,000 + 10,000 images)" : "")}");
 
+// Look at the data augmentation before training with it (used for training with --augment).
+var augmentation = new ImageAugmentation(seed: 7).HorizontalFlip(0.5).RandomCrop(padding: 2).RandomErasing(0.25, maxArea: 0.15);
+augmentation.Preview(data.Test, "Features", options.PreviewPath, rows: 4, variants: 8);
+Step($"Wrote {options.PreviewPath}: 4 test images, each followed by 8 augmented variants");
+
 var progress = new ProgressBar();
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.SubtractMean("Features", mode: MeanSubtractionMode.PerPixel))
@@ -26,6 +31,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
         WeightDecay = 1e-4,
         Schedule = LearningRateSchedule.Cosine(warmupEpochs: 1),
         Dropout = 0.3,
+        Augmentation = options.Augment ? augmentation : null,
         Epochs = options.Epochs,
         BatchSize = 128,
         Device = options.Device,
@@ -34,7 +40,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
-Step($"Training ImageCnn (SimpleConvNet, AdamW, cosine schedule, {options.Epochs} epochs) on {ComputeDeviceResolver.Resolve(options.Device).type}...");
+Step($"Training ImageCnn (SimpleConvNet, AdamW, cosine schedule, {options.Epochs} epochs{(options.Augment ? ", augmented" : "")}) on {ComputeDeviceResolver.Resolve(options.Device).type}...");
 var model = pipeline.Fit(data.Train);
 Step("Trained.");
 
@@ -103,11 +109,12 @@ internal sealed class ProgressBar
     }
 }
 
-internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Epochs, ComputeDevice Device)
+internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Epochs, ComputeDevice Device,
+    bool Augment, string PreviewPath)
 {
     public static ExampleOptions Parse(string[] args)
     {
-        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 12, ComputeDevice.Auto);
+        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 12, ComputeDevice.Auto, false, "augmentation-preview.png");
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -119,7 +126,9 @@ internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDir
                 "--model" => result with { ModelPath = Value() },
                 "--epochs" => result with { Epochs = int.Parse(Value()) },
                 "--device" => result with { Device = Enum.Parse<ComputeDevice>(Value(), ignoreCase: true) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --epochs N, --device auto|cpu|cuda."),
+                "--augment" => result with { Augment = true },
+                "--preview" => result with { PreviewPath = Value() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --epochs N, --device auto|cpu|cuda, --augment, --preview PNG."),
             };
         }
         return result;

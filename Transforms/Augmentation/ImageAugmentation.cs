@@ -1,0 +1,108 @@
+using MLExtensions.Augmentation;
+using static TorchSharp.torch;
+
+namespace MLExtensions;
+
+/// <summary>
+/// An ordered list of random image augmentations with their probabilities and magnitude ranges, plus a seed.
+/// Give it to <c>ImageCnnTrainer.Options.Augmentation</c>: every training batch is augmented on the training device
+/// with fresh randomness (seeded, so runs are reproducible); prediction never is.
+/// </summary>
+/// <example><c>new ImageAugmentation(seed: 7).HorizontalFlip(0.5).RandomCrop(padding: 4).ColorJitter(brightness: 0.2, contrast: 0.2).RandomErasing(0.25)</c></example>
+public sealed class ImageAugmentation
+{
+    private readonly List<AugmentationOp> _operations = [];
+
+    /// <param name="seed">Seed of the augmentation randomness; null derives one from the trainer's seed.</param>
+    public ImageAugmentation(int? seed = null) => Seed = seed;
+
+    public int? Seed { get; }
+
+    public IReadOnlyList<AugmentationOp> Operations => _operations;
+
+    /// <summary>True when an operation blends labels (Mixup, CutMix).</summary>
+    public bool MixesLabels => _operations.Any(o => o.MixesLabels);
+
+    public ImageAugmentation HorizontalFlip(double probability = 0.5) => Add(new FlipOp(horizontal: true, probability));
+
+    public ImageAugmentation VerticalFlip(double probability = 0.5) => Add(new FlipOp(horizontal: false, probability));
+
+    /// <summary>Pad by <paramref name="padding"/> pixels and crop back at a random offset (a random translation by whole pixels).</summary>
+    public ImageAugmentation RandomCrop(int padding, AugmentationPadding mode = AugmentationPadding.Zero, double probability = 1)
+        => Add(new RandomCropOp(padding, mode, probability));
+
+    public ImageAugmentation RandomResizedCrop(double minScale = 0.08, double maxScale = 1, double minRatio = 3.0 / 4, double maxRatio = 4.0 / 3, double probability = 1)
+        => Add(new RandomResizedCropOp(minScale, maxScale, minRatio, maxRatio, probability));
+
+    /// <summary>Rotation by up to ±<paramref name="rotationDegrees"/>, translation by up to ±<paramref name="translateFraction"/> of the size, zoom in [<paramref name="minScale"/>, <paramref name="maxScale"/>], shear up to ±<paramref name="shearDegrees"/>.</summary>
+    public ImageAugmentation Affine(double rotationDegrees = 0, double translateFraction = 0, double minScale = 1, double maxScale = 1,
+        double shearDegrees = 0, AugmentationPadding padding = AugmentationPadding.Zero, double probability = 1)
+        => Add(new AffineOp(rotationDegrees, translateFraction, minScale, maxScale, shearDegrees, padding, probability));
+
+    public ImageAugmentation Rotation(double degrees, double probability = 1) => Affine(rotationDegrees: degrees, probability: probability);
+
+    public ImageAugmentation Translation(double fraction, double probability = 1) => Affine(translateFraction: fraction, probability: probability);
+
+    public ImageAugmentation Scale(double minScale, double maxScale, double probability = 1) => Affine(minScale: minScale, maxScale: maxScale, probability: probability);
+
+    public ImageAugmentation Shear(double degrees, double probability = 1) => Affine(shearDegrees: degrees, probability: probability);
+
+    public ImageAugmentation ColorJitter(double brightness = 0, double contrast = 0, double saturation = 0, double hue = 0, double probability = 1)
+        => Add(new ColorJitterOp(brightness, contrast, saturation, hue, probability));
+
+    public ImageAugmentation PcaLighting(double standardDeviation = 0.1, double probability = 1) => Add(new PcaLightingOp(standardDeviation, probability));
+
+    public ImageAugmentation GaussianNoise(double standardDeviation, double probability = 1) => Add(new GaussianNoiseOp(standardDeviation, probability));
+
+    /// <summary>Cutout / random erasing of a rectangle covering [<paramref name="minArea"/>, <paramref name="maxArea"/>] of the image.</summary>
+    public ImageAugmentation RandomErasing(double probability = 0.5, double minArea = 0.02, double maxArea = 0.33,
+        double minRatio = 0.3, double maxRatio = 1 / 0.3, float value = 0)
+        => Add(new RandomErasingOp(probability, minArea, maxArea, minRatio, maxRatio, value));
+
+    /// <summary>Blend pairs of images and their labels, λ ~ Beta(α, α), per batch (trainer only).</summary>
+    public ImageAugmentation Mixup(double alpha = 0.2, double probability = 1) => Add(new MixOp(cutMix: false, alpha, probability));
+
+    /// <summary>Paste a box from another image of the batch, blending labels by area, λ ~ Beta(α, α) (trainer only).</summary>
+    public ImageAugmentation CutMix(double alpha = 1, double probability = 1) => Add(new MixOp(cutMix: true, alpha, probability));
+
+    private ImageAugmentation Add(AugmentationOp operation)
+    {
+        _operations.Add(operation);
+        return this;
+    }
+
+    /// <summary>
+    /// Writes a PNG grid of the first <paramref name="rows"/> images of <paramref name="column"/>, each followed by
+    /// <paramref name="variants"/> augmented versions: look at your augmentations before training with them.
+    /// </summary>
+    public void Preview(Microsoft.ML.IDataView data, string column, string pngPath, int rows = 4, int variants = 8)
+        => AugmentationPreview.Write(this, data, column, pngPath, rows, variants, Seed ?? 0);
+
+    /// <summary>Throws when an operation cannot work on images of <paramref name="shape"/>.</summary>
+    internal void Check(ImageShape shape)
+    {
+        foreach (var operation in _operations)
+            operation.Check(shape);
+    }
+
+    /// <summary>Fits what operations learn from the training images (PCA lighting's channel statistics).</summary>
+    internal void Fit(Tensor trainingImages)
+    {
+        foreach (var operation in _operations.OfType<PcaLightingOp>())
+            operation.Fit(trainingImages);
+    }
+
+    /// <summary>
+    /// Augments a batch [N,C,H,W]; mixing operations also blend <paramref name="targets"/> (class distributions [N,K]).
+    /// Call inside a dispose scope and without gradients.
+    /// </summary>
+    internal (Tensor Images, Tensor? Targets) Apply(Tensor images, Tensor? targets, AugmentationContext context)
+    {
+        foreach (var operation in _operations)
+            if (operation is MixOp mix)
+                (images, targets) = mix.Mix(images, targets, context);
+            else
+                images = operation.Apply(images, context);
+        return (images, targets);
+    }
+}

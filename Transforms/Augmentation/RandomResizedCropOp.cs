@@ -1,0 +1,42 @@
+namespace MLExtensions.Augmentation;
+
+/// <summary>
+/// Crops a random region (area fraction in [MinScale, MaxScale], aspect ratio log-uniform in [MinRatio, MaxRatio])
+/// and resizes it back to the full image, the ResNet/Inception recipe.
+/// </summary>
+public sealed class RandomResizedCropOp : AugmentationOp
+{
+    internal RandomResizedCropOp(double minScale, double maxScale, double minRatio, double maxRatio, double probability) : base(probability)
+    {
+        if (minScale <= 0 || maxScale > 1 || maxScale < minScale || minRatio <= 0 || maxRatio < minRatio)
+            throw new ArgumentOutOfRangeException(nameof(minScale), "Need 0 < minScale ≤ maxScale ≤ 1 and 0 < minRatio ≤ maxRatio.");
+        (MinScale, MaxScale, MinRatio, MaxRatio) = (minScale, maxScale, minRatio, maxRatio);
+    }
+
+    public double MinScale { get; }
+    public double MaxScale { get; }
+    public double MinRatio { get; }
+    public double MaxRatio { get; }
+
+    internal override TorchSharp.torch.Tensor Apply(TorchSharp.torch.Tensor images, AugmentationContext context)
+    {
+        long n = images.shape[0];
+        var thetas = new float[n * 6];
+        var random = context.Random;
+        for (long i = 0; i < n; i++)
+        {
+            if (random.NextDouble() >= Probability)
+            {
+                AffineWarp.Identity.CopyTo(thetas, i * 6);
+                continue;
+            }
+            double area = MinScale + random.NextDouble() * (MaxScale - MinScale);
+            double ratio = Math.Exp(Math.Log(MinRatio) + random.NextDouble() * (Math.Log(MaxRatio) - Math.Log(MinRatio)));
+            double w = Math.Min(1, Math.Sqrt(area * ratio)), h = Math.Min(1, Math.Sqrt(area / ratio));
+            double cx = (2 * random.NextDouble() - 1) * (1 - w), cy = (2 * random.NextDouble() - 1) * (1 - h);
+            float[] theta = [(float)w, 0, (float)cx, 0, (float)h, (float)cy];
+            theta.CopyTo(thetas, i * 6);
+        }
+        return AffineWarp.Apply(images, thetas, AugmentationPadding.Zero);
+    }
+}
