@@ -1,5 +1,6 @@
 // ImageCnn inside an ML.NET pipeline versus a plain TorchSharp loop of the same network, measured in the same run.
-//   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first]
+//   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first] [--repeats N]
+//   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 4]   (augmentation cost and gain)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -8,7 +9,7 @@ using MLExtensions;
 
 int epochs = 3, batchSize = 128;
 var source = FashionMnistSource.Full;
-bool referenceFirst = false;
+bool referenceFirst = false, augmentationOnly = false;
 int repeats = 1;
 for (int i = 0; i < args.Length; i++)
     switch (args[i])
@@ -17,13 +18,20 @@ for (int i = 0; i < args.Length; i++)
         case "--subset": source = FashionMnistSource.EmbeddedSubset; break;
         case "--reference-first": referenceFirst = true; break;
         case "--repeats": repeats = int.Parse(args[++i]); break;
-        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N).");
+        case "--augmentation": augmentationOnly = true; break;
+        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, --augmentation).");
     }
 const double lr = 1e-3, dropout = 0.25;
 const int seed = 1;
 
 var ml = new MLContext(seed);
 var data = ml.Data.LoadFashionMnist(source);
+if (augmentationOnly)
+{
+    Console.WriteLine($"Augmentation benchmark on Fashion-MNIST from {data.Origin}, {epochs} epochs, {Environment.ProcessorCount} cores");
+    AugmentationBenchmark.Run(ml, data, epochs);
+    return 0;
+}
 Console.WriteLine($"Fashion-MNIST from {data.Origin}; SimpleConvNet, Adam lr {lr}, batch {batchSize}, {epochs} epochs, " +
                   $"{Environment.ProcessorCount} cores; {(referenceFirst ? "plain loop first" : "ImageCnn first")}");
 
