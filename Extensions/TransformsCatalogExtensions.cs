@@ -31,4 +31,13 @@ public static class TransformsCatalogExtensions
     /// <summary>Zero-centres planar C×H×W float images, with every option of <see cref="MeanSubtractionEstimator.Options"/>.</summary>
     public static MeanSubtractionEstimator SubtractMean(this TransformsCatalog catalog, MeanSubtractionEstimator.Options options)
         => new(CatalogEnvironment.Of(catalog), options);
+
+    /// <summary>
+    /// Randomly augments a planar C×H×W float image column for the estimators after it while the pipeline is fitted
+    /// (new randomness on every pass over the data); <c>Transform</c>, <c>PredictionEngine</c> and saved models see the
+    /// column unchanged. For the fastest path, give the policy to <c>ImageCnnTrainer.Options.Augmentation</c> instead.
+    /// </summary>
+    public static AugmentImagesEstimator AugmentImages(this TransformsCatalog catalog, string outputColumnName,
+        ImageAugmentation policy, string? inputColumnName = null)
+        => new(CatalogEnvironment.Of(catalog), outputColumnName, policy, inputColumnName);
 }

@@ -34,7 +34,9 @@ internal sealed class CnnTrainingLoop
     }
 
     /// <returns>The trained module (on the training device), its history, and a message when the loss diverged.</returns>
-    internal (nn.Module<Tensor, Tensor> Module, TrainingHistory History, string? Diverged) Run(CnnTrainingSet train, CnnTrainingSet? validation)
+    /// <param name="readAgain">When given, reads a fresh (newly augmented) training set for every epoch after the first.</param>
+    internal (nn.Module<Tensor, Tensor> Module, TrainingHistory History, string? Diverged) Run(CnnTrainingSet train, CnnTrainingSet? validation,
+        Func<CnnTrainingSet>? readAgain = null)
     {
         random.manual_seed(_seed);
         var module = NetworkFactory.Create(_description);
@@ -44,8 +46,6 @@ internal sealed class CnnTrainingLoop
 
         var shape = _description.InputShape;
         var (trainImages, trainLabels) = train.ToTensors(shape, _device);
-        using var trainImagesLifetime = trainImages;
-        using var trainLabelsLifetime = trainLabels;
         Tensor? validationImages = null, validationLabels = null;
         if (validation is not null)
             (validationImages, validationLabels) = validation.ToTensors(shape, _device);
@@ -83,6 +83,15 @@ internal sealed class CnnTrainingLoop
             for (int epoch = 0; epoch < _o.Epochs && stopReason == TrainingStopReason.Completed; epoch++)
             {
                 var clock = Stopwatch.StartNew();
+                if (epoch > 0 && readAgain is not null)
+                {
+                    trainImages.Dispose();
+                    trainLabels.Dispose();
+                    train = readAgain();
+                    if (train.Count != n)
+                        throw new InvalidOperationException($"The augmented training data had {n} labelled rows in epoch 1 but {train.Count} in epoch {epoch + 1}.");
+                    (trainImages, trainLabels) = train.ToTensors(shape, _device);
+                }
                 shuffle.Shuffle(order);
                 module.train();
                 double lossSum = 0;
@@ -201,6 +210,8 @@ internal sealed class CnnTrainingLoop
         }
         finally
         {
+            trainImages.Dispose();
+            trainLabels.Dispose();
             if (lastGood is not null)
                 Dispose(lastGood);
             if (best is not null)

@@ -222,8 +222,21 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         channel.Info(MessageSensitivity.None,
             $"ImageCnn: {description.Architecture} on {device.type}, {train.Count} training images {shape}, {labels.Count} classes" +
             (validation is null ? "" : $", {validation.Count} validation images"));
+        // Data augmented by AugmentImages changes on every pass, so it is read again for every epoch.
+        Func<CnnTrainingSet>? readAgain = null;
+        if (features.Annotations.Schema.GetColumnOrNull(AugmentImagesTransformer.AugmentedAnnotation) is not null)
+        {
+            channel.Info(MessageSensitivity.None, $"ImageCnn: column '{features.Name}' is augmented; reading the training data again for every epoch.");
+            readAgain = () =>
+            {
+                var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, _host, "training");
+                return _options.ValidationSet is null && _options.ValidationFraction > 0
+                    ? again.SplitStratified(_options.ValidationFraction, new Random(seed), shape.Size).Train
+                    : again;
+            };
+        }
         var loop = new CnnTrainingLoop(_options, description, device, seed, _host, channel);
-        var (module, history, diverged) = loop.Run(train, validation);
+        var (module, history, diverged) = loop.Run(train, validation, readAgain);
         var model = new ImageCnnTransformer(description, module, device, labels, _options.FeatureColumnName,
             _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize);
         if (diverged is not null && _options.ThrowOnDivergence)

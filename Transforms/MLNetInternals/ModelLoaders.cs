@@ -9,6 +9,8 @@ using MLExtensions.MLNetInternals;
     "Mean Subtraction", MeanSubtractionTransformer.LoaderSignature)]
 [assembly: LoadableClass(typeof(ImageCnnTransformer), typeof(ImageCnnLoader), null, typeof(SignatureLoadModel),
     "Image CNN", ImageCnnTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(AugmentImagesTransformer), typeof(AugmentImagesLoader), null, typeof(SignatureLoadModel),
+    "Augment Images", AugmentImagesTransformer.LoaderSignature)]
 
 namespace MLExtensions.MLNetInternals;
 
@@ -24,4 +26,10 @@ internal static class ImageCnnLoader
 {
     private static ImageCnnTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
         => ModelPersistence.Load(ctx, ImageCnnTransformer.ModelFormat, ImageCnnTransformer.Load);
+}
+
+internal static class AugmentImagesLoader
+{
+    private static AugmentImagesTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        => ModelPersistence.Load(ctx, AugmentImagesTransformer.ModelFormat, AugmentImagesTransformer.Load);
 }
