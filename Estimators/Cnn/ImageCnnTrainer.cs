@@ -71,6 +71,9 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <summary>Random augmentations applied to every training batch on the training device (never at prediction).</summary>
         public ImageAugmentation? Augmentation { get; set; }
 
+        /// <summary>Views whose predicted probabilities the fitted model averages at prediction time (off by default).</summary>
+        public TestTimeAugmentation TestTimeAugmentation { get; set; } = TestTimeAugmentation.None;
+
         /// <summary>Dropout probability before the classifier (inverted dropout: active only while training).</summary>
         public double Dropout { get; set; }
 
@@ -238,7 +241,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         var loop = new CnnTrainingLoop(_options, description, device, seed, _host, channel);
         var (module, history, diverged) = loop.Run(train, validation, readAgain);
         var model = new ImageCnnTransformer(description, module, device, labels, _options.FeatureColumnName,
-            _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize);
+            _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize, _options.TestTimeAugmentation);
         if (diverged is not null && _options.ThrowOnDivergence)
             throw new TrainingDivergedException(diverged, model);
         return model;

@@ -2,9 +2,6 @@ using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
 
-/// <summary>How pixels outside the image are filled.</summary>
-public enum AugmentationPadding { Zero, Reflect }
-
 /// <summary>Pads every side by <see cref="Padding"/> pixels, then crops back to the original size at a random offset.</summary>
 public sealed class RandomCropOp : AugmentationOp
 {

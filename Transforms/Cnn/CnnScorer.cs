@@ -8,14 +8,19 @@ internal sealed class CnnScorer
 {
     private readonly object _gate = new();
 
-    internal CnnScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes)
+    private const float CropFraction = 0.875f;
+
+    internal CnnScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, TestTimeAugmentation views)
     {
         Module = module;
         Device = device;
         Shape = shape;
         Classes = classes;
+        Views = views;
         Module.eval();
     }
+
+    internal TestTimeAugmentation Views { get; }
 
     internal nn.Module<Tensor, Tensor> Module { get; }
     internal Device Device { get; }
@@ -31,8 +36,33 @@ internal sealed class CnnScorer
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var batch = tensor(input, [count, Shape.Channels, Shape.Height, Shape.Width]).to(Device);
-            var result = Module.forward(batch).softmax(1).cpu();
+            var result = Probabilities(batch).cpu();
             result.data<float>().CopyTo(probabilities.AsSpan(0, count * Classes));
+        }
+    }
+
+    // The mean of the class probabilities over the views (a mean of distributions, not of logits).
+    private Tensor Probabilities(Tensor batch)
+    {
+        Tensor Predict(Tensor images) => Module.forward(images).softmax(1);
+        Tensor PredictWithMirror(Tensor images) => Predict(images) + Predict(images.flip(3));
+        switch (Views)
+        {
+            case TestTimeAugmentation.None:
+                return Predict(batch);
+            case TestTimeAugmentation.HorizontalFlip:
+                return PredictWithMirror(batch) / 2;
+            case TestTimeAugmentation.TenCrop:
+                var sum = zeros(batch.shape[0], Classes, device: batch.device);
+                float offset = 1 - CropFraction;
+                foreach (var (x, y) in new[] { (-offset, -offset), (offset, -offset), (-offset, offset), (offset, offset), (0f, 0f) })
+                {
+                    var theta = Enumerable.Range(0, (int)batch.shape[0]).SelectMany(_ => new[] { CropFraction, 0, x, 0, CropFraction, y }).ToArray();
+                    sum += PredictWithMirror(Augmentation.AffineWarp.Apply(batch, theta, AugmentationPadding.Zero));
+                }
+                return sum / 10;
+            default:
+                throw new InvalidOperationException($"Unknown test-time augmentation {Views}.");
         }
     }
 }

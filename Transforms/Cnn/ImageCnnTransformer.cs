@@ -17,7 +17,8 @@ namespace MLExtensions;
 public sealed class ImageCnnTransformer : RowMappingTransformer
 {
     internal const string LoaderSignature = "ImageCnnTransformer";
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010001, 0x00010001);
+    // 0x00010002: test-time augmentation saved with the model.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010002, 0x00010002);
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -27,11 +28,11 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
 
     internal ImageCnnTransformer(NetworkDescription description, nn.Module<Tensor, Tensor> module, Device device,
         LabelKeys labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
-        TrainingHistory history, int inferenceBatchSize = DefaultInferenceBatchSize)
+        TrainingHistory history, int inferenceBatchSize = DefaultInferenceBatchSize, TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.None)
     {
         Description = description;
         _labels = labels;
-        _scorer = new CnnScorer(module, device, description.InputShape, description.ClassCount);
+        _scorer = new CnnScorer(module, device, description.InputShape, description.ClassCount, testTimeAugmentation);
         FeatureColumnName = featureColumnName;
         ScoreColumnName = scoreColumnName;
         PredictedLabelColumnName = predictedLabelColumnName;
@@ -49,6 +50,13 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
 
     public int InferenceBatchSize { get; }
 
+    /// <summary>Views whose probabilities are averaged when scoring.</summary>
+    public TestTimeAugmentation TestTimeAugmentation => _scorer.Views;
+
+    /// <summary>The same trained network scoring with other test-time views (sharing the weights).</summary>
+    public ImageCnnTransformer WithTestTimeAugmentation(TestTimeAugmentation views)
+        => new(Description, _scorer.Module, Device, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, views);
+
     /// <summary>The trained TorchSharp module, for power users (in evaluation mode; do not dispose).</summary>
     public nn.Module<Tensor, Tensor> Network => _scorer.Module;
 
@@ -65,6 +73,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         writer.Write(ScoreColumnName);
         writer.Write(PredictedLabelColumnName);
         writer.Write(InferenceBatchSize);
+        writer.Write((int)TestTimeAugmentation);
         Description.Write(writer);
         _labels.Write(writer);
         History.Write(writer);
@@ -78,12 +87,15 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         var score = reader.ReadString();
         var predicted = reader.ReadString();
         int batch = reader.ReadInt32();
+        var views = (TestTimeAugmentation)reader.ReadInt32();
+        if (!Enum.IsDefined(views))
+            throw new InvalidDataException($"The model holds an unknown test-time augmentation {(int)views}.");
         var description = NetworkDescription.Read(reader);
         var labels = LabelKeys.Read(reader);
         var history = TrainingHistory.Read(reader);
         var module = NetworkFactory.Create(description);
         WeightsFormat.Read(reader, module);
-        return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch);
+        return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch, views);
     }
 
     private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
