@@ -34,6 +34,7 @@ public sealed class ImageAugmentationTests
             ["noise 0"] = new ImageAugmentation().GaussianNoise(0),
             ["erasing p=0"] = new ImageAugmentation().RandomErasing(0),
             ["mixup p=0"] = new ImageAugmentation().Mixup(probability: 0),
+            ["RandAugment magnitude 0"] = new ImageAugmentation().RandAugment(3, 0),
         };
         foreach (var (name, policy) in policies)
             Assert.IsTrue(Run(policy, x).allclose(x, rtol: 0, atol: 1e-5), name);
@@ -165,6 +166,21 @@ public sealed class ImageAugmentationTests
     }
 
     [TestMethod]
+    public void RandAugmentAppliesDifferentOperationsToDifferentImages()
+    {
+        var x = Batch(n: 200);
+        var y = Run(new ImageAugmentation().RandAugment(1, 9), x);
+        CollectionAssert.AreEqual(x.shape, y.shape);
+        var changed = y.ne(x).flatten(1).any(1);
+        double unchanged = 1 - changed.to(ScalarType.Float32).mean().item<float>();
+        Assert.AreEqual(1 / 8.0, unchanged, 0.08, "one of the 8 candidates is the identity");
+        var brightened = (y - x).flatten(1);
+        bool someUniformShift = Enumerable.Range(0, 200).Any(i => changed[i].item<bool>() && (brightened[i] - brightened[i].mean()).abs().max().item<float>() < 1e-5);
+        Assert.IsTrue(someUniformShift, "no image got the brightness operation");
+        Assert.IsTrue(Run(new ImageAugmentation().RandAugment(2, 9), x, seed: 4).eq(Run(new ImageAugmentation().RandAugment(2, 9), x, seed: 4)).all().item<bool>());
+    }
+
+    [TestMethod]
     public void InvalidMagnitudesAreRejected()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().HorizontalFlip(1.5));
@@ -172,6 +188,7 @@ public sealed class ImageAugmentationTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().Scale(0, 1));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().RandomErasing(minArea: 0.5, maxArea: 0.2));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().Mixup(alpha: 0));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().RandAugment(2, 11));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageAugmentation().RandomCrop(30, AugmentationPadding.Reflect).Check(new ImageShape(1, 28, 28)));
     }
 }

@@ -59,6 +59,12 @@ public sealed class ImageAugmentation
         double minRatio = 0.3, double maxRatio = 1 / 0.3, float value = 0)
         => Add(new RandomErasingOp(probability, minArea, maxArea, minRatio, maxRatio, value));
 
+    /// <summary>
+    /// RandAugment: <paramref name="count"/> operations per image, chosen at random from a fixed list of geometric and
+    /// photometric operations, all at <paramref name="magnitude"/> (0 to 10).
+    /// </summary>
+    public ImageAugmentation RandAugment(int count = 2, int magnitude = 9) => Add(new RandAugmentOp(count, magnitude));
+
     /// <summary>Blend pairs of images and their labels, λ ~ Beta(α, α), per batch (trainer only).</summary>
     public ImageAugmentation Mixup(double alpha = 0.2, double probability = 1) => Add(new MixOp(cutMix: false, alpha, probability));
 
