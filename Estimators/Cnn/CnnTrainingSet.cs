@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLExtensions.Data;
 using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
 using static TorchSharp.torch;
@@ -34,7 +35,7 @@ internal sealed class CnnTrainingSet
         ImageShape shape, int classes, IHostEnvironment host, string role)
     {
         // One array of the right size (no per-row arrays, no second copy): it becomes the training tensor's storage.
-        long rows = data.GetRowCount() ?? CountRows(data);
+        long rows = RowCount.Of(data);
         if (rows * shape.Size > Array.MaxLength)
             throw new InvalidOperationException($"The {role} data has {rows} images of {shape.Size} values, more than one array can hold.");
         var images = new float[rows * shape.Size];
@@ -77,15 +78,6 @@ internal sealed class CnnTrainingSet
             if (!float.IsFinite(values[i]))
                 return i;
         return -1;
-    }
-
-    private static long CountRows(IDataView data)
-    {
-        long count = 0;
-        using var cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-            count++;
-        return count;
     }
 
     /// <summary>The rows at <paramref name="indices"/>, as a new set.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLExtensions.Data;
 using MLExtensions.Images;
 using MLExtensions.MeanSubtraction;
 using MLExtensions.MLNetInternals;
@@ -128,7 +129,7 @@ public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransfo
     {
         if (_options.MaxSamples is not int max || _options.Sampling == RowSampling.First)
             return null;
-        long count = input.GetRowCount() ?? CountRows(input);
+        long count = RowCount.Of(input);
         if (max >= count)
             return null;
         var random = new Random(_options.Seed ?? _host.Rand.Next());
@@ -140,15 +141,6 @@ public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransfo
             chosen.Add(chosen.Contains(t) ? j : t);
         }
         return chosen;
-    }
-
-    private static long CountRows(IDataView input)
-    {
-        long count = 0;
-        using var cursor = input.GetRowCursor([]);
-        while (cursor.MoveNext())
-            count++;
-        return count;
     }
 
     private void CheckFinite(ReadOnlySpan<float> image, long row)

@@ -26,18 +26,11 @@ public sealed class AffineOp : AugmentationOp
 
     internal override TorchSharp.torch.Tensor Apply(TorchSharp.torch.Tensor images, AugmentationContext context)
     {
-        long n = images.shape[0];
         double aspect = (double)images.shape[3] / images.shape[2];
-        var thetas = new float[n * 6];
         var random = context.Random;
         double Symmetric(double range) => (2 * random.NextDouble() - 1) * range;
-        for (long i = 0; i < n; i++)
+        float[] Draw()
         {
-            if (random.NextDouble() >= Probability)
-            {
-                AffineWarp.Identity.CopyTo(thetas, i * 6);
-                continue;
-            }
             double angle = Symmetric(RotationDegrees) * Math.PI / 180, shear = Math.Tan(Symmetric(ShearDegrees) * Math.PI / 180);
             double scale = MinScale + random.NextDouble() * (MaxScale - MinScale);
             double tx = Symmetric(TranslateFraction) * 2, ty = Symmetric(TranslateFraction) * 2;
@@ -45,9 +38,8 @@ public sealed class AffineOp : AugmentationOp
             // coordinates, off-diagonal terms are corrected for the aspect ratio.
             double cos = Math.Cos(angle) / scale, sin = Math.Sin(angle) / scale;
             double a00 = cos, a01 = cos * shear - sin, a10 = sin, a11 = sin * shear + cos;
-            float[] theta = [(float)a00, (float)(a01 / aspect), (float)tx, (float)(a10 * aspect), (float)a11, (float)ty];
-            theta.CopyTo(thetas, i * 6);
+            return [(float)a00, (float)(a01 / aspect), (float)tx, (float)(a10 * aspect), (float)a11, (float)ty];
         }
-        return AffineWarp.Apply(images, thetas, Padding);
+        return AffineWarp.ApplyPerImage(images, Probability, random, Draw, Padding);
     }
 }

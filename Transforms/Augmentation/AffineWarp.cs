@@ -15,4 +15,14 @@ internal static class AffineWarp
     }
 
     internal static readonly float[] Identity = [1, 0, 0, 0, 1, 0];
+
+    /// <summary>Warps each image, with <paramref name="probability"/>, through a map drawn by <paramref name="draw"/>; the others stay.</summary>
+    internal static Tensor ApplyPerImage(Tensor images, double probability, Random random, Func<float[]> draw, AugmentationPadding padding)
+    {
+        long n = images.shape[0];
+        var thetas = new float[n * 6];
+        for (long i = 0; i < n; i++)
+            (random.NextDouble() < probability ? draw() : Identity).CopyTo(thetas, i * 6);
+        return Apply(images, thetas, padding);
+    }
 }

@@ -20,23 +20,15 @@ public sealed class RandomResizedCropOp : AugmentationOp
 
     internal override TorchSharp.torch.Tensor Apply(TorchSharp.torch.Tensor images, AugmentationContext context)
     {
-        long n = images.shape[0];
-        var thetas = new float[n * 6];
         var random = context.Random;
-        for (long i = 0; i < n; i++)
+        float[] Draw()
         {
-            if (random.NextDouble() >= Probability)
-            {
-                AffineWarp.Identity.CopyTo(thetas, i * 6);
-                continue;
-            }
             double area = MinScale + random.NextDouble() * (MaxScale - MinScale);
             double ratio = Math.Exp(Math.Log(MinRatio) + random.NextDouble() * (Math.Log(MaxRatio) - Math.Log(MinRatio)));
             double w = Math.Min(1, Math.Sqrt(area * ratio)), h = Math.Min(1, Math.Sqrt(area / ratio));
             double cx = (2 * random.NextDouble() - 1) * (1 - w), cy = (2 * random.NextDouble() - 1) * (1 - h);
-            float[] theta = [(float)w, 0, (float)cx, 0, (float)h, (float)cy];
-            theta.CopyTo(thetas, i * 6);
+            return [(float)w, 0, (float)cx, 0, (float)h, (float)cy];
         }
-        return AffineWarp.Apply(images, thetas, AugmentationPadding.Zero);
+        return AffineWarp.ApplyPerImage(images, Probability, random, Draw, AugmentationPadding.Zero);
     }
 }
