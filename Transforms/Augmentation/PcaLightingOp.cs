@@ -24,12 +24,15 @@ public sealed class PcaLightingOp : AugmentationOp
     /// <summary>Eigenvalues of the fitted channel covariance (ascending), or null before fitting.</summary>
     public IReadOnlyList<float>? Eigenvalues => _eigenvalues;
 
-    /// <summary>Fits the channel covariance's eigen decomposition on training images [N,C,H,W].</summary>
+    // A C×C covariance is estimated well from this many images; using all would copy the whole set in double.
+    private const long FitImages = 10_000;
+
+    /// <summary>Fits the channel covariance's eigen decomposition on (at most the first 10,000) training images [N,C,H,W].</summary>
     internal void Fit(Tensor images)
     {
         using var scope = NewDisposeScope();
         long c = images.shape[1];
-        var pixels = images.transpose(0, 1).reshape(c, -1).to(ScalarType.Float64);
+        var pixels = images.narrow(0, 0, Math.Min(images.shape[0], FitImages)).transpose(0, 1).reshape(c, -1).to(ScalarType.Float64);
         var centred = pixels - pixels.mean([1], keepdim: true);
         var covariance = centred.matmul(centred.t()) / pixels.shape[1];
         var (values, vectors) = linalg.eigh(covariance);
