@@ -1,6 +1,6 @@
 // ImageCnn inside an ML.NET pipeline versus a plain TorchSharp loop of the same network, measured in the same run.
 //   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first] [--repeats N]
-//   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 4]   (augmentation cost and gain)
+//   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 15] [--blocks 2]   (augmentation cost and gain)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -10,7 +10,7 @@ using MLExtensions;
 int epochs = 3, batchSize = 128;
 var source = FashionMnistSource.Full;
 bool referenceFirst = false, augmentationOnly = false;
-int repeats = 1;
+int repeats = 1, blocks = 2;
 for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
@@ -19,7 +19,8 @@ for (int i = 0; i < args.Length; i++)
         case "--reference-first": referenceFirst = true; break;
         case "--repeats": repeats = int.Parse(args[++i]); break;
         case "--augmentation": augmentationOnly = true; break;
-        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, --augmentation).");
+        case "--blocks": blocks = int.Parse(args[++i]); break;
+        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, --augmentation [--blocks N]).");
     }
 const double lr = 1e-3, dropout = 0.25;
 const int seed = 1;
@@ -29,7 +30,7 @@ var data = ml.Data.LoadFashionMnist(source);
 if (augmentationOnly)
 {
     Console.WriteLine($"Augmentation benchmark on Fashion-MNIST from {data.Origin}, {epochs} epochs, {Environment.ProcessorCount} cores");
-    AugmentationBenchmark.Run(ml, data, epochs);
+    AugmentationBenchmark.Run(ml, data, epochs, blocks);
     return 0;
 }
 Console.WriteLine($"Fashion-MNIST from {data.Origin}; SimpleConvNet, Adam lr {lr}, batch {batchSize}, {epochs} epochs, " +
