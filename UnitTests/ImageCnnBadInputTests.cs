@@ -44,6 +44,12 @@ public sealed class ImageCnnBadInputTests
         var bags = data.KeyMap.Transform(oneClass);
         TestAssert.MessageContains(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(bags)),
             "at least 2 classes");
+
+        // Rows left out for a missing label must not count as a class.
+        var bagsAndUnlabelled = data.KeyMap.Transform(ml.Data.LoadFromEnumerable(
+            ml.Data.CreateEnumerable<FashionMnistImage>(oneClass, false).Append(new FashionMnistImage { Label = "", Features = new float[784] })));
+        TestAssert.MessageContains(Assert.ThrowsExactly<InvalidOperationException>(() => data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny()).Fit(bagsAndUnlabelled)),
+            "at least 2 classes");
     }
 
     [TestMethod]

@@ -31,6 +31,18 @@ internal sealed class CnnTrainingSet
     public int Count { get; }
     public long SkippedRows { get; }
 
+    /// <summary>How many different classes the labelled rows hold.</summary>
+    public int ClassesPresent
+    {
+        get
+        {
+            var seen = new HashSet<long>();
+            foreach (var label in Labels.AsSpan(0, Count))
+                seen.Add(label);
+            return seen.Count;
+        }
+    }
+
     internal static CnnTrainingSet Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label,
         ImageShape shape, int classes, IHostEnvironment host, string role)
     {

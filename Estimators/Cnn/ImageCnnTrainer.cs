@@ -199,6 +199,9 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             throw new InvalidOperationException($"ImageCnn cannot train: the training data has no rows with a label in column '{label.Name}'.");
 
         int seed = _options.Seed ?? _host.Rand.Next();
+        // The same seed gives the same stratified split on every read of the same labels.
+        (CnnTrainingSet Train, CnnTrainingSet Validation) Split(CnnTrainingSet set)
+            => set.SplitStratified(_options.ValidationFraction, new Random(seed), shape.Size);
         CnnTrainingSet? validation = null;
         if (_options.ValidationSet is { } validationView)
         {
@@ -211,13 +214,12 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         }
         else if (_options.ValidationFraction > 0)
         {
-            (train, validation) = train.SplitStratified(_options.ValidationFraction, new Random(seed), shape.Size);
+            (train, validation) = Split(train);
             if (validation.Count == 0 || train.Count == 0)
                 throw new InvalidOperationException($"ValidationFraction {_options.ValidationFraction} of {train.Count + validation.Count} rows leaves an empty training or validation set.");
         }
 
-        int classesPresent = train.Labels.Distinct().Count();
-        if (classesPresent < 2)
+        if (train.ClassesPresent < 2)
             throw new InvalidOperationException(
                 $"ImageCnn needs training rows of at least 2 classes, but every labelled row of column '{label.Name}' is of one class.");
 
@@ -233,9 +235,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             readAgain = () =>
             {
                 var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, _host, "training");
-                return _options.ValidationSet is null && _options.ValidationFraction > 0
-                    ? again.SplitStratified(_options.ValidationFraction, new Random(seed), shape.Size).Train
-                    : again;
+                return _options.ValidationSet is null && _options.ValidationFraction > 0 ? Split(again).Train : again;
             };
         }
         var loop = new CnnTrainingLoop(_options, description, device, seed, _host, channel);
