@@ -74,7 +74,7 @@ internal sealed class CnnTrainingSet
                 }
                 var image = images.AsSpan(count * shape.Size, shape.Size);
                 reader.Read(image);
-                int bad = FirstNonFinite(image);
+                int bad = FiniteValues.FirstNonFinite(image);
                 if (bad >= 0)
                     throw new InvalidOperationException(
                         $"Column '{features.Name}' of the {role} data has a non-finite value ({image[bad]}) at row {row}, element {bad}.");
@@ -82,14 +82,6 @@ internal sealed class CnnTrainingSet
             }
         }
         return new CnnTrainingSet(images, labels, count, skipped);
-    }
-
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                return i;
-        return -1;
     }
 
     /// <summary>The rows at <paramref name="indices"/>, as a new set.</summary>

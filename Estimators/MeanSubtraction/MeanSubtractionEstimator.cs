@@ -145,10 +145,10 @@ public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransfo
 
     private void CheckFinite(ReadOnlySpan<float> image, long row)
     {
-        for (int i = 0; i < image.Length; i++)
-            if (!float.IsFinite(image[i]))
-                throw new InvalidOperationException(
-                    $"Column '{_inputColumnName}' has a non-finite value ({image[i]}) at row {row}, element {i}; " +
-                    "SubtractMean needs finite pixel values to fit its statistics.");
+        int bad = FiniteValues.FirstNonFinite(image);
+        if (bad >= 0)
+            throw new InvalidOperationException(
+                $"Column '{_inputColumnName}' has a non-finite value ({image[bad]}) at row {row}, element {bad}; " +
+                "SubtractMean needs finite pixel values to fit its statistics.");
     }
 }
