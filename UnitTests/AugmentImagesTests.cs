@@ -83,6 +83,36 @@ public sealed class AugmentImagesTests
     }
 
     [TestMethod]
+    public void ScoresOverAnAugmentedViewBelongToTheRowsTheyAreShownWith()
+    {
+        // The training view draws new randomness for every cursor, so batched scoring must not read ahead with a second one.
+        var data = CnnTestData.Load(trainRows: 64, testRows: 40);
+        var ml = data.Ml;
+        var augment = ml.Transforms.AugmentImages("Features", new ImageAugmentation(seed: 5).HorizontalFlip().RandomCrop(3)).Fit(data.Test);
+        var cnn = CnnTestData.Fit(data, CnnTestData.Tiny(o => o.Epochs = 1));
+        var scored = cnn.Transform(augment.TransformForTraining(data.Test));
+        var features = new List<float[]>();
+        var scores = new List<float[]>();
+        using (var cursor = scored.GetRowCursor([scored.Schema["Features"], scored.Schema["Score"]]))
+        {
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(scored.Schema["Features"]);
+            var getScore = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            var buffer = default(VBuffer<float>);
+            while (cursor.MoveNext())
+            {
+                getFeatures(ref buffer);
+                features.Add(buffer.DenseValues().ToArray());
+                getScore(ref buffer);
+                scores.Add(buffer.DenseValues().ToArray());
+            }
+        }
+        var shown = TestData.Images(ml, features.ToArray(), 1, 28, 28);
+        var expected = CnnTestData.Scores(cnn, ml.Transforms.CopyColumns("Features", "Pixels").Fit(shown).Transform(shown));
+        for (int i = 0; i < scores.Count; i++)
+            CollectionAssert.AreEqual(expected[i], scores[i], new Tolerance(1e-6f), $"row {i}: the score is of another augmentation");
+    }
+
+    [TestMethod]
     public void BatchOnlyOperationsAndBadColumnsAreRejected()
     {
         var ml = new MLContext();

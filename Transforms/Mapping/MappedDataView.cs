@@ -8,11 +8,19 @@ internal sealed class MappedDataView : IDataView
     private readonly IDataView _input;
     private readonly ColumnMapper _mapper;
 
+    private readonly bool _canReadAhead;
+
     public MappedDataView(IDataView input, ColumnMapper mapper)
     {
         _input = input;
         _mapper = mapper;
+        // A second cursor sees the same values only if no dependency draws new ones on every pass (AugmentImages'
+        // training view does); otherwise each row is computed from the cursor that shows it.
+        _canReadAhead = mapper.ReadsAhead && !mapper.InputColumnsFor(AddedColumns()).Any(c =>
+            c.Annotations.Schema.GetColumnOrNull(AugmentImagesTransformer.AugmentedAnnotation) is not null);
     }
+
+    private IEnumerable<DataViewSchema.Column> AddedColumns() => _mapper.OutputSchema.Skip(_mapper.InputSchema.Count);
 
     public DataViewSchema Schema => _mapper.OutputSchema;
     public bool CanShuffle => _input.CanShuffle;
@@ -22,8 +30,8 @@ internal sealed class MappedDataView : IDataView
     {
         var active = columnsNeeded.ToArray();
         // A look-ahead cursor sees the rows in the same order only when the order is not randomised.
-        Func<DataViewRowCursor>? lookahead = _mapper.ReadsAhead && rand is null
-            ? () => _input.GetRowCursor(_mapper.InputColumnsFor(_mapper.OutputSchema.Skip(_mapper.InputSchema.Count)))
+        Func<DataViewRowCursor>? lookahead = _canReadAhead && rand is null
+            ? () => _input.GetRowCursor(_mapper.InputColumnsFor(AddedColumns()))
             : null;
         return new MappedCursor(_mapper, _input.GetRowCursor(_mapper.InputColumnsFor(active), rand), active, lookahead);
     }
@@ -32,7 +40,7 @@ internal sealed class MappedDataView : IDataView
     {
         var active = columnsNeeded.ToArray();
         // Returning fewer cursors than asked for is allowed; one batched cursor beats several row-at-a-time ones.
-        if (_mapper.ReadsAhead)
+        if (_canReadAhead)
             return [GetRowCursor(active, rand)];
         return _input.GetRowCursorSet(_mapper.InputColumnsFor(active), n, rand)
             .Select(cursor => (DataViewRowCursor)new MappedCursor(_mapper, cursor, active))
