@@ -16,47 +16,51 @@ internal sealed class CnnTrainingLoop
 {
     private const int EvaluationBatchSize = 512;
 
-    private readonly ImageCnnTrainer.Options _o;
-    private readonly NetworkDescription _description;
+    private readonly CnnTrainingOptions _o;
+    private readonly ImageShape _shape;
+    private readonly int _classes;
     private readonly Device _device;
     private readonly int _seed;
     private readonly IHost _host;
     private readonly IChannel _channel;
 
-    internal CnnTrainingLoop(ImageCnnTrainer.Options options, NetworkDescription description, Device device, int seed, IHost host, IChannel channel)
+    internal CnnTrainingLoop(CnnTrainingOptions options, ImageShape shape, int classes, Device device, int seed, IHost host, IChannel channel)
     {
         _o = options;
-        _description = description;
+        _shape = shape;
+        _classes = classes;
         _device = device;
         _seed = seed;
         _host = host;
         _channel = channel;
     }
 
-    /// <returns>The trained module (on the training device), its history, and a message when the loss diverged.</returns>
+    /// <summary>Trains <paramref name="network"/> (already on the training device) in place, as <paramref name="plan"/> says.</summary>
+    /// <returns>The history, and a message when the loss diverged.</returns>
     /// <param name="readAgain">When given, reads a fresh (newly augmented) training set for every epoch after the first.</param>
-    internal (nn.Module<Tensor, Tensor> Module, TrainingHistory History, string? Diverged) Run(CnnTrainingSet train, CnnTrainingSet? validation,
-        Func<CnnTrainingSet>? readAgain = null)
+    internal (TrainingHistory History, string? Diverged) Run(nn.Module<Tensor, Tensor> network, TrainingPlan plan,
+        CnnTrainingSet train, CnnTrainingSet? validation, Func<CnnTrainingSet>? readAgain = null)
     {
         random.manual_seed(_seed);
-        var module = NetworkFactory.Create(_description);
-        if (_description.Architecture != CnnArchitecture.Custom)
-            WeightInitializer.Apply(module, _o.Initialization, _o.Activation, _o.ZeroInitializeLastLayer);
-        module.to(_device);
-
-        var shape = _description.InputShape;
-        var (trainImages, trainLabels) = train.ToTensors(shape, _device);
+        var cache = plan.Cache;
+        if (cache is not null && (readAgain is not null || _o.Augmentation is not null))
+            throw new InvalidOperationException("Cached body features cannot be used with augmentation: the images change every epoch.");
+        // What each step runs: the whole network, or only its head over cached body features.
+        var runner = cache?.Head ?? network;
+        var (trainImages, trainLabels) = ReadTensors(train, network, cache);
         Tensor? validationImages = null, validationLabels = null;
         if (validation is not null)
-            (validationImages, validationLabels) = validation.ToTensors(shape, _device);
+            (validationImages, validationLabels) = ReadTensors(validation, network, cache);
         using var validationImagesLifetime = validationImages;
         using var validationLabelsLifetime = validationLabels;
-        using var optimizer = OptimizerFactory.Create(module.parameters(), _o);
+
+        foreach (var parameter in network.parameters())
+            parameter.requires_grad = false;
+        var trainable = new List<TrainableBlock>();
+        optim.Optimizer? optimizer = null;
         var augmentation = _o.Augmentation;
         using var augmentationContext = augmentation is null ? null : new AugmentationContext(augmentation.Seed ?? _seed * 7919L + 1, _device);
         augmentation?.Fit(trainImages);
-        var penalised = module.named_parameters().Where(p => p.parameter.dim() > 1).Select(p => p.parameter).ToArray();
-        var parameters = module.parameters().ToArray();
 
         int n = train.Count;
         int batchSize = Math.Min(_o.BatchSize, n);
@@ -69,7 +73,7 @@ internal sealed class CnnTrainingLoop
         var shuffle = new Random(_seed);
 
         var epochs = new List<EpochMetrics>();
-        Dictionary<string, Tensor>? lastGood = Snapshot(module);
+        Dictionary<string, Tensor>? lastGood = Snapshot(network);
         Dictionary<string, Tensor>? best = null;
         double bestMetric = double.NaN;
         int bestEpoch = 0, bestEpochSeen = 0, sinceBest = 0;
@@ -90,10 +94,15 @@ internal sealed class CnnTrainingLoop
                     train = readAgain();
                     if (train.Count != n)
                         throw new InvalidOperationException($"The augmented training data had {n} labelled rows in epoch 1 but {train.Count} in epoch {epoch + 1}.");
-                    (trainImages, trainLabels) = train.ToTensors(shape, _device);
+                    (trainImages, trainLabels) = ReadTensors(train, network, cache);
                 }
+                optimizer = StartBlocks(plan, epoch, trainable, optimizer);
+                var parameters = trainable.SelectMany(b => b.Parameters).ToArray();
+                var penalised = parameters.Where(p => p.dim() > 1).ToArray();
                 shuffle.Shuffle(order);
-                module.train();
+                plan.EnterTraining(network, epoch);
+                if (runner != network)
+                    runner.train();
                 double lossSum = 0;
                 long correct = 0;
                 double firstRate = 0;
@@ -107,7 +116,7 @@ internal sealed class CnnTrainingLoop
                     double rate = _o.Schedule.Rate(_o.LearningRate, epoch, step, steps, _o.Epochs) * plateauFactor;
                     if (step == 0)
                         firstRate = rate;
-                    OptimizerFactory.SetLearningRate(optimizer, rate);
+                    SetLearningRates(optimizer!, trainable, rate);
 
                     using var scope = NewDisposeScope();
                     int start = step * batchSize, count = Math.Min(batchSize, n - start);
@@ -119,10 +128,10 @@ internal sealed class CnnTrainingLoop
                         using (no_grad())
                         {
                             if (augmentation.MixesLabels)
-                                targets = nn.functional.one_hot(y, _description.ClassCount).to(ScalarType.Float32);
+                                targets = nn.functional.one_hot(y, _classes).to(ScalarType.Float32);
                             (x, targets) = augmentation.Apply(x, targets, augmentationContext!);
                         }
-                    var logits = module.forward(x);
+                    var logits = runner.forward(x);
                     var loss = targets is null
                         ? nn.functional.cross_entropy(logits, y, label_smoothing: _o.LabelSmoothing)
                         : SoftTargetCrossEntropy(logits, targets, _o.LabelSmoothing);
@@ -137,7 +146,7 @@ internal sealed class CnnTrainingLoop
                         stopReason = TrainingStopReason.Diverged;
                         break;
                     }
-                    optimizer.zero_grad();
+                    optimizer!.zero_grad();
                     loss.backward();
                     if (_o.GradientClipNorm is double clip)
                         nn.utils.clip_grad_norm_(parameters, clip);
@@ -155,12 +164,12 @@ internal sealed class CnnTrainingLoop
 
                 double? validationLoss = null, validationAccuracy = null;
                 if (validationImages is not null)
-                    (validationLoss, validationAccuracy) = Evaluate(module, validationImages, validationLabels!);
+                    (validationLoss, validationAccuracy) = Evaluate(runner, validationImages, validationLabels!);
                 var metrics = new EpochMetrics(epoch + 1, lossSum / n, (double)correct / n, validationLoss, validationAccuracy, firstRate, clock.Elapsed.TotalSeconds);
                 epochs.Add(metrics);
                 _channel.Info(MessageSensitivity.None, $"ImageCnn {metrics}");
                 _o.OnEpochEnd?.Invoke(metrics);
-                Replace(ref lastGood, Snapshot(module));
+                Replace(ref lastGood, Snapshot(network));
                 bestEpoch = epoch + 1;
 
                 if (_o.EarlyStopping is { } early)
@@ -170,7 +179,7 @@ internal sealed class CnnTrainingLoop
                     {
                         bestMetric = monitored;
                         sinceBest = 0;
-                        Replace(ref best, Snapshot(module));
+                        Replace(ref best, Snapshot(network));
                         bestEpochSeen = epoch + 1;
                     }
                     else if (++sinceBest >= early.Patience)
@@ -197,12 +206,12 @@ internal sealed class CnnTrainingLoop
 
             if (stopReason == TrainingStopReason.Diverged)
             {
-                module.load_state_dict(lastGood!);
+                network.load_state_dict(lastGood!);
                 bestEpoch = epochs.Count;
             }
             else if (best is not null && _o.EarlyStopping!.RestoreBestWeights)
             {
-                module.load_state_dict(best);
+                network.load_state_dict(best);
                 bestEpoch = bestEpochSeen;
             }
             if (stopReason == TrainingStopReason.Cancelled)
@@ -210,6 +219,7 @@ internal sealed class CnnTrainingLoop
         }
         finally
         {
+            optimizer?.Dispose();
             trainImages.Dispose();
             trainLabels.Dispose();
             if (lastGood is not null)
@@ -217,8 +227,48 @@ internal sealed class CnnTrainingLoop
             if (best is not null)
                 Dispose(best);
         }
-        module.eval();
-        return (module, new TrainingHistory(epochs, stopReason, bestEpoch, train.SkippedRows), diverged);
+        network.eval();
+        foreach (var parameter in network.parameters())
+            parameter.requires_grad = true;
+        return (new TrainingHistory(epochs, stopReason, bestEpoch, train.SkippedRows), diverged);
+    }
+
+    private (Tensor Images, Tensor Labels) ReadTensors(CnnTrainingSet set, nn.Module<Tensor, Tensor> network, BodyFeatureCache? cache)
+    {
+        var (images, labels) = set.ToTensors(_shape, _device);
+        if (cache is null)
+            return (images, labels);
+        using (images)
+            return (cache.Features(network, images), labels);
+    }
+
+    /// <summary>
+    /// Makes the blocks due at <paramref name="epoch"/> trainable and hands their parameters to the optimizer (created
+    /// with the first of them), so the optimizer only ever holds parameters that train.
+    /// </summary>
+    private optim.Optimizer? StartBlocks(TrainingPlan plan, int epoch, List<TrainableBlock> trainable, optim.Optimizer? optimizer)
+    {
+        foreach (var block in plan.Blocks.Where(b => b.TrainsAt(epoch) && b.Parameters.Count > 0 && !trainable.Contains(b)))
+        {
+            foreach (var parameter in block.Parameters)
+                parameter.requires_grad = true;
+            if (optimizer is null)
+                optimizer = OptimizerFactory.Create(block.Parameters, _o);
+            else
+                optimizer.add_param_group(new TorchSharp.Modules.ParamGroup { Parameters = block.Parameters });
+            trainable.Add(block);
+            if (epoch > 0)
+                _channel.Info(MessageSensitivity.None, $"ImageCnn: from epoch {epoch + 1}, training {block.Name} too.");
+        }
+        return optimizer;
+    }
+
+    // The optimizer's parameter groups are in the order the blocks were started.
+    private static void SetLearningRates(optim.Optimizer optimizer, List<TrainableBlock> trainable, double rate)
+    {
+        int i = 0;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = rate * trainable[i++].RateMultiplier;
     }
 
     private bool IsCancelled()
@@ -259,7 +309,6 @@ internal sealed class CnnTrainingLoop
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }
-        module.train();
         return (lossSum / n, (double)correct / n);
     }
 

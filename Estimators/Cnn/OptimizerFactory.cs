@@ -7,7 +7,7 @@ namespace MLExtensions.Cnn;
 /// <summary>Creates the TorchSharp optimizer <see cref="ImageCnnTrainer.Options"/> asks for.</summary>
 internal static class OptimizerFactory
 {
-    internal static optim.Optimizer Create(IEnumerable<Parameter> parameters, ImageCnnTrainer.Options o)
+    internal static optim.Optimizer Create(IEnumerable<Parameter> parameters, CnnTrainingOptions o)
     {
         double lr = o.LearningRate, wd = o.WeightDecay;
         return o.Optimizer switch

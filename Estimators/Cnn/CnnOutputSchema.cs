@@ -1,0 +1,43 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLExtensions.MLNetInternals;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>
+/// The schema check and output schema of the CNN trainers: a scalar key label, a float-vector or image feature column,
+/// and <c>Score</c> / <c>PredictedLabel</c> added.
+/// </summary>
+internal static class CnnOutputSchema
+{
+    internal static SchemaShape Of(SchemaShape inputSchema, CnnTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!SchemaShapes.TryFind(inputSchema, options.LabelColumnName, out var label))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{options.LabelColumnName}' was not found in the input schema.");
+        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Label column '{options.LabelColumnName}' must be a scalar key type (class indices), but it is {label.Kind} of {label.ItemType}. " +
+                $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{options.LabelColumnName}\") before the trainer.");
+        if (!SchemaShapes.TryFind(inputSchema, options.FeatureColumnName, out var features))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{options.FeatureColumnName}' was not found in the input schema.");
+        bool isImage = features.Kind == SchemaShape.Column.VectorKind.Scalar && features.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
+        if (!isImage && (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Feature column '{options.FeatureColumnName}' must be a known-size vector of Single holding planar C×H×W images, or an image column, but it is {features.Kind} of {features.ItemType}.");
+
+        bool hasKeyValues = SchemaShapes.TryFind(label.Annotations, "KeyValues", out var keyValues);
+        var scoreAnnotations = new List<SchemaShape.Column>
+        {
+            SchemaShapes.Column("ScoreColumnKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+            SchemaShapes.Column("ScoreValueKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+        };
+        if (hasKeyValues)
+            scoreAnnotations.Add(SchemaShapes.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false));
+        return SchemaShapes.With(inputSchema,
+            SchemaShapes.Column(options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                new SchemaShape(scoreAnnotations)),
+            SchemaShapes.Column(options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
+                hasKeyValues ? new SchemaShape([keyValues]) : null));
+    }
+}

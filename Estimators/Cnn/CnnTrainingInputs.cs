@@ -1,0 +1,79 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLExtensions.Images;
+
+namespace MLExtensions.Cnn;
+
+/// <summary>
+/// The data a CNN trainer's <c>Fit</c> works on, read and checked once: the label keys, the image column and shape,
+/// the training set, the validation set (given, or split off), and how to read the training data again when an
+/// upstream <c>AugmentImages</c> step draws new images on every pass.
+/// </summary>
+internal sealed class CnnTrainingInputs
+{
+    private CnnTrainingInputs(LabelKeys labels, ImageShape shape, CnnTrainingSet train, CnnTrainingSet? validation, Func<CnnTrainingSet>? readAgain)
+    {
+        Labels = labels;
+        Shape = shape;
+        Train = train;
+        Validation = validation;
+        ReadAgain = readAgain;
+    }
+
+    public LabelKeys Labels { get; }
+    public ImageShape Shape { get; }
+    public CnnTrainingSet Train { get; }
+    public CnnTrainingSet? Validation { get; }
+    public Func<CnnTrainingSet>? ReadAgain { get; }
+
+    internal static CnnTrainingInputs Read(IDataView input, CnnTrainingOptions options, int seed, IHost host, IChannel channel, string trainer)
+    {
+        var label = ImageColumn.Find(input.Schema, options.LabelColumnName);
+        var labels = LabelKeys.FromColumn(label);
+        var (features, shape) = ImageColumn.Resolve(input.Schema, options.FeatureColumnName, options.DeclaredShape(), allowMLImage: true);
+        options.Augmentation?.Check(shape);
+
+        var train = CnnTrainingSet.Read(input, features, label, shape, labels.Count, host, "training");
+        if (train.SkippedRows > 0)
+            channel.Warning(MessageSensitivity.None, $"{trainer}: left out {train.SkippedRows} training rows whose label '{label.Name}' is missing.");
+        if (train.Count == 0)
+            throw new InvalidOperationException($"{trainer} cannot train: the training data has no rows with a label in column '{label.Name}'.");
+
+        // The same seed gives the same stratified split on every read of the same labels.
+        (CnnTrainingSet Train, CnnTrainingSet Validation) Split(CnnTrainingSet set)
+            => set.SplitStratified(options.ValidationFraction, new Random(seed), shape.Size);
+        CnnTrainingSet? validation = null;
+        if (options.ValidationSet is { } validationView)
+        {
+            var validationLabel = ImageColumn.Find(validationView.Schema, options.LabelColumnName);
+            if (!LabelKeys.FromColumn(validationLabel).SameAs(labels))
+                throw new ArgumentOutOfRangeException(nameof(input),
+                    $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
+            var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true);
+            validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, host, "validation");
+        }
+        else if (options.ValidationFraction > 0)
+        {
+            (train, validation) = Split(train);
+            if (validation.Count == 0 || train.Count == 0)
+                throw new InvalidOperationException($"ValidationFraction {options.ValidationFraction} of {train.Count + validation.Count} rows leaves an empty training or validation set.");
+        }
+
+        if (train.ClassesPresent < 2)
+            throw new InvalidOperationException(
+                $"{trainer} needs training rows of at least 2 classes, but every labelled row of column '{label.Name}' is of one class.");
+
+        // Data augmented by AugmentImages changes on every pass, so it is read again for every epoch.
+        Func<CnnTrainingSet>? readAgain = null;
+        if (features.Annotations.Schema.GetColumnOrNull(AugmentImagesTransformer.AugmentedAnnotation) is not null)
+        {
+            channel.Info(MessageSensitivity.None, $"{trainer}: column '{features.Name}' is augmented; reading the training data again for every epoch.");
+            readAgain = () =>
+            {
+                var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, host, "training");
+                return options.ValidationSet is null && options.ValidationFraction > 0 ? Split(again).Train : again;
+            };
+        }
+        return new CnnTrainingInputs(labels, shape, train, validation, readAgain);
+    }
+}

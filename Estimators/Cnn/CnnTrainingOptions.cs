@@ -1,0 +1,112 @@
+using Microsoft.ML;
+
+namespace MLExtensions;
+
+/// <summary>
+/// What every CNN trainer shares: columns, image shape, optimizer, schedule, regularizers, augmentation, validation,
+/// early stopping, device and callbacks. <see cref="ImageCnnTrainer.Options"/> adds the architecture;
+/// <see cref="FineTuneTrainer.Options"/> adds the pretrained network and the fine-tuning strategy.
+/// </summary>
+public abstract class CnnTrainingOptions
+{
+    public string LabelColumnName { get; set; } = "Label";
+    public string FeatureColumnName { get; set; } = "Features";
+    public string ScoreColumnName { get; set; } = "Score";
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>Image shape of a flat feature vector; not needed when the column has [C,H,W] dimensions.</summary>
+    public int? ImageHeight { get; set; }
+    public int? ImageWidth { get; set; }
+    public int? Channels { get; set; }
+
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+    public double LearningRate { get; set; } = 1e-3;
+    public double Momentum { get; set; } = 0.9;
+    public double Beta1 { get; set; } = 0.9;
+    public double Beta2 { get; set; } = 0.999;
+    public double Epsilon { get; set; } = 1e-8;
+    public double RmsPropDecay { get; set; } = 0.99;
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant();
+
+    /// <summary>L2 weight decay (decoupled for AdamW).</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>λ of an L1 penalty λ·Σ|w| on convolution and linear weights; with <see cref="WeightDecay"/> this is an elastic net.</summary>
+    public double L1Regularization { get; set; }
+
+    /// <summary>Random augmentations applied to every training batch on the training device (never at prediction).</summary>
+    public ImageAugmentation? Augmentation { get; set; }
+
+    /// <summary>Views whose predicted probabilities the fitted model averages at prediction time (off by default).</summary>
+    public TestTimeAugmentation TestTimeAugmentation { get; set; } = TestTimeAugmentation.None;
+
+    /// <summary>Dropout probability before the classifier (inverted dropout: active only while training).</summary>
+    public double Dropout { get; set; }
+
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>Clip the global gradient L2 norm to this value; null: no clipping.</summary>
+    public double? GradientClipNorm { get; set; }
+
+    public EarlyStopping? EarlyStopping { get; set; }
+
+    /// <summary>Data to validate on after every epoch (same columns as the training data).</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Fraction of the training data split off (stratified, seeded) for validation when no ValidationSet is given.</summary>
+    public double ValidationFraction { get; set; }
+
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Images per step; a batch larger than the data is reduced to the data size (with a warning).</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Seed for initialisation, shuffling, dropout and the validation split; null takes one from the MLContext.</summary>
+    public int? Seed { get; set; }
+
+    public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
+
+    /// <summary>Called after every epoch with its metrics.</summary>
+    public Action<EpochMetrics>? OnEpochEnd { get; set; }
+
+    /// <summary>Called after every step, e.g. to draw a progress bar.</summary>
+    public Action<TrainingProgress>? OnProgress { get; set; }
+
+    /// <summary>Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights.</summary>
+    public bool ThrowOnDivergence { get; set; } = true;
+
+    /// <summary>Rows per forward pass of the fitted transformer's <c>Transform</c>.</summary>
+    public int InferenceBatchSize { get; set; } = ImageCnnTransformer.DefaultInferenceBatchSize;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    internal virtual void Validate()
+    {
+        Require(Epochs >= 1, $"Epochs must be at least 1, got {Epochs}.");
+        Require(BatchSize >= 1, $"BatchSize must be at least 1, got {BatchSize}.");
+        Require(InferenceBatchSize >= 1, $"InferenceBatchSize must be at least 1, got {InferenceBatchSize}.");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate must be positive, got {LearningRate}.");
+        Require(Dropout is >= 0 and < 1, $"Dropout must be in [0, 1), got {Dropout}.");
+        Require(LabelSmoothing is >= 0 and < 1, $"LabelSmoothing must be in [0, 1), got {LabelSmoothing}.");
+        Require(WeightDecay >= 0 && L1Regularization >= 0, "WeightDecay and L1Regularization cannot be negative.");
+        Require(ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        Require(GradientClipNorm is null or > 0, $"GradientClipNorm must be positive, got {GradientClipNorm}.");
+        Require(EarlyStopping is null || ValidationSet is not null || ValidationFraction > 0,
+            "EarlyStopping monitors validation data: set ValidationSet or ValidationFraction.");
+    }
+
+    private protected static void Require(bool ok, string message)
+    {
+        if (!ok)
+            throw new ArgumentOutOfRangeException("options", message);
+    }
+
+    /// <summary>The image shape the options declare for flat vectors, or null when the column's dimensions give it.</summary>
+    internal ImageShape? DeclaredShape()
+    {
+        if (ImageHeight is null && ImageWidth is null && Channels is null)
+            return null;
+        if (ImageHeight is not int height || ImageWidth is not int width)
+            throw new ArgumentException("ImageHeight and ImageWidth must be set together (Channels defaults to 1).");
+        return new ImageShape(Channels ?? 1, height, width);
+    }
+}
