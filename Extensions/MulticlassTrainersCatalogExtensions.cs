@@ -30,4 +30,13 @@ public static class MulticlassTrainersCatalogExtensions
             Optimizer = optimizer,
             Device = device,
         });
+
+    /// <summary>
+    /// Fine-tunes a pretrained network (<see cref="FineTuneTrainer.Options.Pretrained"/>) on new images and labels:
+    /// replaces its classifier for the new classes and trains what <see cref="FineTuneTrainer.Options.Strategy"/> says.
+    /// Adds <c>Score</c> and <c>PredictedLabel</c>, like <c>ImageCnn</c>.
+    /// </summary>
+    public static FineTuneTrainer FineTuneImageCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        FineTuneTrainer.Options options)
+        => new(CatalogEnvironment.Of(catalog), options);
 }

@@ -248,6 +248,7 @@ internal sealed class CnnTrainingLoop
     /// </summary>
     private optim.Optimizer? StartBlocks(TrainingPlan plan, int epoch, List<TrainableBlock> trainable, optim.Optimizer? optimizer)
     {
+        bool started = false;
         foreach (var block in plan.Blocks.Where(b => b.TrainsAt(epoch) && b.Parameters.Count > 0 && !trainable.Contains(b)))
         {
             foreach (var parameter in block.Parameters)
@@ -255,11 +256,15 @@ internal sealed class CnnTrainingLoop
             if (optimizer is null)
                 optimizer = OptimizerFactory.Create(block.Parameters, _o);
             else
-                optimizer.add_param_group(new TorchSharp.Modules.ParamGroup { Parameters = block.Parameters });
+                OptimizerFactory.AddGroup(optimizer, block.Parameters);
             trainable.Add(block);
+            started = true;
             if (epoch > 0)
                 _channel.Info(MessageSensitivity.None, $"ImageCnn: from epoch {epoch + 1}, training {block.Name} too.");
         }
+        if (started)
+            _channel.Info(MessageSensitivity.None,
+                $"ImageCnn: the optimizer holds {optimizer!.parameters().Count()} parameter tensors ({optimizer.parameters().Sum(p => p.numel())} values).");
         return optimizer;
     }
 

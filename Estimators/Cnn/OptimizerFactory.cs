@@ -25,6 +25,25 @@ internal static class OptimizerFactory
         };
     }
 
+    /// <summary>
+    /// Adds parameters to a running optimizer as a new group with the optimizer's settings. Each optimizer only
+    /// steps groups of its own group type, so the group is created to match.
+    /// </summary>
+    internal static void AddGroup(optim.Optimizer optimizer, IEnumerable<Parameter> parameters)
+    {
+        ParamGroup group = optimizer switch
+        {
+            SGD => new SGD.ParamGroup(parameters),
+            Adagrad => new Adagrad.ParamGroup(parameters),
+            RMSProp => new RMSProp.ParamGroup(parameters),
+            AdamW => new AdamW.ParamGroup(parameters),
+            Adam => new Adam.ParamGroup(parameters),
+            RAdam => new RAdam.ParamGroup(parameters),
+            _ => throw new NotSupportedException($"Adding parameters to a running {optimizer.GetType().Name} optimizer is not supported."),
+        };
+        optimizer.add_param_group(group);
+    }
+
     internal static void SetLearningRate(optim.Optimizer optimizer, double rate)
     {
         foreach (var group in optimizer.ParamGroups)

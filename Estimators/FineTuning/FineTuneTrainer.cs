@@ -1,0 +1,119 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLExtensions.Cnn;
+using MLExtensions.FineTuning;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLExtensions;
+
+/// <summary>
+/// Transfer learning: starts from a pretrained network, replaces its classifier for the new label set, and trains
+/// the parts a <see cref="FineTuneStrategy"/> picks, with the same optimizers, schedules, regularizers, augmentation
+/// and early stopping as <see cref="ImageCnnTrainer"/>. The result is an ordinary <see cref="ImageCnnTransformer"/>
+/// (same columns, same persistence) that can itself be fine-tuned again.
+/// Create it with <c>mlContext.MulticlassClassification.Trainers.FineTuneImageCnn(...)</c>.
+/// </summary>
+public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
+{
+    /// <summary>The shared training settings (<see cref="CnnTrainingOptions"/>) plus where to start and what to train.</summary>
+    public sealed class Options : CnnTrainingOptions
+    {
+        /// <summary>The network to start from (required).</summary>
+        public PretrainedNetwork? Pretrained { get; set; }
+
+        public FineTuneStrategy Strategy { get; set; } = FineTuneStrategy.Auto;
+
+        /// <summary>How close the new images are to the pretraining images; only <see cref="FineTuneStrategy.Auto"/> reads it.</summary>
+        public DomainSimilarity Similarity { get; set; } = DomainSimilarity.Similar;
+
+        /// <summary>Below this many training images per class, <see cref="FineTuneStrategy.Auto"/> treats the data as little.</summary>
+        public int LittleDataImagesPerClass { get; set; } = 1000;
+
+        /// <summary>
+        /// Discriminative learning rates: the head trains at <see cref="CnnTrainingOptions.LearningRate"/>, the body
+        /// block k places below it at LearningRate × multiplier^k. 1 gives every block the same rate.
+        /// </summary>
+        public double BlockLearningRateMultiplier { get; set; } = 1;
+
+        /// <summary>
+        /// For <see cref="FineTuneStrategy.LinearProbe"/> without augmentation: run the frozen body once and train the
+        /// head on its cached outputs (same result, far faster).
+        /// </summary>
+        public bool CacheBodyFeatures { get; set; } = true;
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(Pretrained is not null, "Pretrained must be set: use PretrainedNetwork.FromModel, FromModelFile or FromStateDict.");
+            Require(Strategy is not null, "Strategy cannot be null.");
+            Require(BlockLearningRateMultiplier > 0 && double.IsFinite(BlockLearningRateMultiplier),
+                $"BlockLearningRateMultiplier must be positive, got {BlockLearningRateMultiplier}.");
+            Require(LittleDataImagesPerClass >= 1, $"LittleDataImagesPerClass must be at least 1, got {LittleDataImagesPerClass}.");
+        }
+    }
+
+    private const string Name = "FineTuneImageCnn";
+    private readonly IHost _host;
+    private readonly Options _options;
+
+    internal FineTuneTrainer(IHostEnvironment env, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _host = env.Register(nameof(FineTuneTrainer));
+    }
+
+    public Options TrainerOptions => _options;
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
+
+    public ImageCnnTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var channel = _host.Start(nameof(Fit));
+        int seed = _options.Seed ?? _host.Rand.Next();
+        var inputs = CnnTrainingInputs.Read(input, _options, seed, _host, channel, Name);
+        var pretrained = _options.Pretrained!;
+        var description = pretrained.Description with
+        {
+            InputShape = inputs.Shape,
+            ClassCount = inputs.Labels.Count,
+            Dropout = _options.Dropout,
+        };
+
+        random.manual_seed(seed);
+        var network = NetworkFactory.Create(description);
+        WeightTransfer.Apply(pretrained, network, NetworkBlocks.Of(description, network), description);
+        var device = ComputeDeviceResolver.Resolve(_options.Device);
+        network.to(device);
+        // Moving a module may replace its parameter objects, so the blocks are taken after the move.
+        var blocks = NetworkBlocks.Of(description, network);
+
+        var strategy = _options.Strategy;
+        if (strategy.StrategyKind == FineTuneStrategy.Kind.Auto)
+        {
+            int perClass = inputs.Train.Count / inputs.Train.ClassesPresent;
+            strategy = FineTuneStrategy.Choose(perClass, _options.Similarity, blocks.Body.Count, _options.LittleDataImagesPerClass);
+            channel.Info(MessageSensitivity.None,
+                $"{Name}: Auto chose {strategy} for {perClass} training images per class (little below {_options.LittleDataImagesPerClass}) and a {_options.Similarity.ToString().ToLowerInvariant()} domain.");
+        }
+        bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.ReadAgain is null
+                     && description.Architecture != CnnArchitecture.Custom;
+        var plan = FineTunePlan.Create(blocks, strategy, _options.BlockLearningRateMultiplier, _options.Dropout, cache);
+        channel.Info(MessageSensitivity.None,
+            $"{Name}: {PretrainedNetwork.Describe(description)} from {pretrained.Source} on {device.type}, {strategy}; " +
+            $"{inputs.Train.Count} training images" + (inputs.Validation is null ? "" : $", {inputs.Validation.Count} validation images") +
+            (plan.Cache is null ? "" : "; training the head on cached body features"));
+
+        var loop = new CnnTrainingLoop(_options, inputs.Shape, description.ClassCount, device, seed, _host, channel);
+        var (history, diverged) = loop.Run(network, plan, inputs.Train, inputs.Validation, inputs.ReadAgain);
+        var model = new ImageCnnTransformer(description, network, device, inputs.Labels, _options.FeatureColumnName,
+            _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize, _options.TestTimeAugmentation);
+        if (diverged is not null && _options.ThrowOnDivergence)
+            throw new TrainingDivergedException(diverged, model);
+        return model;
+    }
+}
