@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using static TorchSharp.torch;
 
 namespace MLExtensions.UnitTests;
 
@@ -152,5 +153,63 @@ public sealed class FineTuneStrategyTests
         Assert.IsTrue(log.Any(l => l.Contains("Auto chose LinearProbe for 40 training images per class", StringComparison.Ordinal)), string.Join("\n", log));
         var (_, differentLog) = FineTune(FineTuneStrategy.Auto, o => o.Similarity = DomainSimilarity.Different);
         Assert.IsTrue(differentLog.Any(l => l.Contains("Auto chose TopBlocks(1)", StringComparison.Ordinal)), string.Join("\n", differentLog));
+    }
+
+    [TestMethod]
+    public void ResNetBlocksAreTheStemAndEachResidualBlock()
+    {
+        var resnet = Data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.Architecture = CnnArchitecture.ResNet;
+            o.Blocks = [1, 1];
+            o.Epochs = 1;
+        })).Fit(Data.PretrainData);
+        var before = FineTuneTestData.State(resnet.Network);
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
+        var model = ml.MulticlassClassification.Trainers.FineTuneImageCnn(
+            FineTuneTestData.Options(PretrainedNetwork.FromModel(resnet), FineTuneStrategy.TopBlocks(1))).Fit(Data.NewTrain);
+        var after = FineTuneTestData.State(model.Network);
+
+        AssertFrozen(before, after, ["stem.", "stages.stage1_block1."]);
+        AssertTrained(before, after, ["stages.stage2_block1.conv", "stages.stage2_block1.shortcut.conv"]);
+        Assert.AreEqual(5 * 8, after["head.output.weight"].Length);
+        Assert.AreEqual(model.Network.named_parameters().Count(p => p.name.StartsWith("stages.stage2_block1.", StringComparison.Ordinal)) + 2, OptimizerTensors(log));
+    }
+
+    [TestMethod]
+    public void CustomNetworksSplitIntoTopLevelChildrenWithTheLastLinearAsHead()
+    {
+        CustomArchitectures.Register("fine-tune-test", (shape, classes) => new TwoPartNetwork(shape, classes));
+        var custom = Data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.Architecture = CnnArchitecture.Custom;
+            o.CustomArchitectureName = "fine-tune-test";
+            o.CustomArchitecture = (shape, classes) => new TwoPartNetwork(shape, classes);
+        })).Fit(Data.PretrainData);
+        var before = FineTuneTestData.State(custom.Network);
+        var model = Data.FineTune(FineTuneTestData.Options(PretrainedNetwork.FromModel(custom), FineTuneStrategy.TopBlocks(1)));
+        var after = FineTuneTestData.State(model.Network);
+
+        AssertFrozen(before, after, ["features."]);
+        AssertTrained(before, after, ["mixer."]);
+        Assert.AreEqual(5 * 12, after["output.weight"].Length);
+    }
+
+    private sealed class TwoPartNetwork : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> features, mixer, output;
+
+        public TwoPartNetwork(ImageShape shape, int classes) : base(nameof(TwoPartNetwork))
+        {
+            features = nn.Sequential(nn.Conv2d(shape.Channels, 4, 3, padding: 1), nn.ReLU(),
+                nn.AdaptiveAvgPool2d(4), nn.Flatten());
+            mixer = nn.Sequential(nn.Linear(64, 12), nn.ReLU());
+            output = nn.Linear(12, classes);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => output.forward(mixer.forward(features.forward(x)));
     }
 }

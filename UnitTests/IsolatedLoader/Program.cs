@@ -27,5 +27,5 @@ while (cursor.MoveNext())
         output.Write(value);
     rows++;
 }
-Console.WriteLine($"scored {rows} rows; loaded transformers: {string.Join(", ", ((IEnumerable<ITransformer>)model).Select(t => t.GetType().Name))}");
+Console.WriteLine($"scored {rows} rows; loaded transformers: {string.Join(", ", (model as IEnumerable<ITransformer> ?? [model]).Select(t => t.GetType().Name))}");
 return 0;
