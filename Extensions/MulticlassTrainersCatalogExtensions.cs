@@ -39,4 +39,26 @@ public static class MulticlassTrainersCatalogExtensions
     public static FineTuneTrainer FineTuneImageCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         FineTuneTrainer.Options options)
         => new(CatalogEnvironment.Of(catalog), options);
+
+    /// <summary>
+    /// Fits every member on the same training data and averages their class probabilities (see
+    /// <see cref="AverageEnsembleTransformer"/>). Members are <c>ImageCnn</c> / <c>FineTuneImageCnn</c> trainers or
+    /// pipelines ending in one.
+    /// </summary>
+    public static AverageEnsembleEstimator AverageEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        params IEstimator<ITransformer>[] members)
+        => new(CatalogEnvironment.Of(catalog), new AverageEnsembleEstimator.Options(), members);
+
+    /// <summary>Fits every member and combines their probabilities as <paramref name="options"/> say (mean, weighted or geometric).</summary>
+    public static AverageEnsembleEstimator AverageEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        AverageEnsembleEstimator.Options options, params IEstimator<ITransformer>[] members)
+        => new(CatalogEnvironment.Of(catalog), options, members);
+
+    /// <summary>
+    /// <paramref name="members"/> ImageCnn networks trained with the same <paramref name="template"/> options but each with
+    /// its own seed (template.Seed + i), hence its own initialisation, shuffling, dropout and augmentation.
+    /// </summary>
+    public static AverageEnsembleEstimator AverageEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        ImageCnnTrainer.Options template, int members, AverageEnsembleEstimator.Options? options = null)
+        => AverageEnsembleEstimator.FromTemplate(CatalogEnvironment.Of(catalog), template, members, options ?? new AverageEnsembleEstimator.Options());
 }

@@ -40,4 +40,29 @@ public static class TransformsCatalogExtensions
     public static AugmentImagesEstimator AugmentImages(this TransformsCatalog catalog, string outputColumnName,
         ImageAugmentation policy, string? inputColumnName = null)
         => new(CatalogEnvironment.Of(catalog), outputColumnName, policy, inputColumnName);
+
+    /// <summary>
+    /// Combines already-trained models (e.g. loaded from zips trained on different machines) into one that averages
+    /// their class probabilities. Each is an <c>ImageCnn</c> model or a pipeline containing one; all must read the
+    /// same image column and predict the same label keys.
+    /// </summary>
+    public static AverageEnsembleTransformer AverageEnsemble(this TransformsCatalog catalog, params ITransformer[] fittedMembers)
+        => catalog.AverageEnsemble(EnsembleCombination.Mean, fittedMembers);
+
+    /// <summary>Combines trained models by the arithmetic or geometric mean of their probabilities.</summary>
+    public static AverageEnsembleTransformer AverageEnsemble(this TransformsCatalog catalog, EnsembleCombination combination,
+        params ITransformer[] fittedMembers)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (combination == EnsembleCombination.WeightedMean)
+            throw new ArgumentException("WeightedMean needs weights: use the overload that takes them.", nameof(combination));
+        return new AverageEnsembleTransformer(fittedMembers, combination);
+    }
+
+    /// <summary>Combines trained models by the weighted mean Σ wᵢ·pᵢ / Σ wᵢ of their probabilities.</summary>
+    public static AverageEnsembleTransformer AverageEnsemble(this TransformsCatalog catalog, double[] weights, params ITransformer[] fittedMembers)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new AverageEnsembleTransformer(fittedMembers, EnsembleCombination.WeightedMean, weights);
+    }
 }

@@ -45,6 +45,14 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <summary>Start the classifier layer at zero, so the initial loss is exactly ln(classes).</summary>
         public bool ZeroInitializeLastLayer { get; set; }
 
+        /// <summary>A copy of these options with another seed (the copy shares arrays and callbacks).</summary>
+        internal Options WithSeed(int seed)
+        {
+            var copy = (Options)MemberwiseClone();
+            copy.Seed = seed;
+            return copy;
+        }
+
         internal override void Validate()
         {
             base.Validate();

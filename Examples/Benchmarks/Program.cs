@@ -1,32 +1,50 @@
 // ImageCnn inside an ML.NET pipeline versus a plain TorchSharp loop of the same network, measured in the same run.
 //   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first] [--repeats N]
 //   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 15] [--blocks 2]   (augmentation cost and gain)
+//   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3]   (fine-tuning strategies)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLExtensions;
 
-int epochs = 3, batchSize = 128;
+int? epochsOption = null;
+const int batchSize = 128;
 var source = FashionMnistSource.Full;
-bool referenceFirst = false, augmentationOnly = false;
-int repeats = 1, blocks = 2;
+bool referenceFirst = false, augmentationOnly = false, transferOnly = false;
+int repeats = 1, blocks = 2, pretrainEpochs = 5, draws = 3;
+int[] budgets = [3, 10, 30];
 for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
-        case "--epochs": epochs = int.Parse(args[++i]); break;
+        case "--epochs": epochsOption = int.Parse(args[++i]); break;
         case "--subset": source = FashionMnistSource.EmbeddedSubset; break;
         case "--reference-first": referenceFirst = true; break;
         case "--repeats": repeats = int.Parse(args[++i]); break;
         case "--augmentation": augmentationOnly = true; break;
         case "--blocks": blocks = int.Parse(args[++i]); break;
-        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, --augmentation [--blocks N]).");
+        case "--transfer": transferOnly = true; break;
+        case "--pretrain-epochs": pretrainEpochs = int.Parse(args[++i]); break;
+        case "--draws": draws = int.Parse(args[++i]); break;
+        case "--budgets": budgets = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+        case "--fine-tune-rate": TransferBenchmark.FineTuneRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--probe-rate": TransferBenchmark.LinearProbeRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--block-multiplier": TransferBenchmark.BlockMultiplier = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, " +
+                                             "--augmentation [--blocks N], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N]).");
     }
+int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
 const int seed = 1;
 
 var ml = new MLContext(seed);
 var data = ml.Data.LoadFashionMnist(source);
+if (transferOnly)
+{
+    Console.WriteLine($"Transfer benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
+    TransferBenchmark.Run(ml, data, pretrainEpochs, budgets, draws, perClass: 50);
+    return 0;
+}
 if (augmentationOnly)
 {
     Console.WriteLine($"Augmentation benchmark on Fashion-MNIST from {data.Origin}, {epochs} epochs, {Environment.ProcessorCount} cores");

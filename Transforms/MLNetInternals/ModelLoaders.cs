@@ -11,6 +11,8 @@ using MLExtensions.MLNetInternals;
     "Image CNN", ImageCnnTransformer.LoaderSignature)]
 [assembly: LoadableClass(typeof(AugmentImagesTransformer), typeof(AugmentImagesLoader), null, typeof(SignatureLoadModel),
     "Augment Images", AugmentImagesTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(AverageEnsembleTransformer), typeof(AverageEnsembleLoader), null, typeof(SignatureLoadModel),
+    "Average Ensemble", AverageEnsembleTransformer.LoaderSignature)]
 
 namespace MLExtensions.MLNetInternals;
 
@@ -32,4 +34,10 @@ internal static class AugmentImagesLoader
 {
     private static AugmentImagesTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
         => ModelPersistence.Load(ctx, AugmentImagesTransformer.ModelFormat, AugmentImagesTransformer.Load);
+}
+
+internal static class AverageEnsembleLoader
+{
+    private static AverageEnsembleTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        => ModelPersistence.Load(ctx, AverageEnsembleTransformer.ModelFormat, AverageEnsembleTransformer.Load);
 }
