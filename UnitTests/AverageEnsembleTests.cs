@@ -109,6 +109,10 @@ public sealed class AverageEnsembleTests
         var ensemble = ml.MulticlassClassification.Trainers.AverageEnsemble(CnnTestData.Tiny(o => { o.Seed = 40; o.Epochs = 3; }), members: 3).Fit(Data.Train);
 
         Assert.AreEqual(3, ensemble.Members.Count);
+        var shape = ml.MulticlassClassification.Trainers.AverageEnsemble(CnnTestData.Tiny(), members: 2)
+            .GetOutputSchema(MLNetInternals.SchemaShapes.From(Data.Train.Schema));
+        Assert.IsTrue(MLNetInternals.SchemaShapes.TryFind(shape, "Score", out var score) && score.ItemType == NumberDataViewType.Single);
+        Assert.IsTrue(MLNetInternals.SchemaShapes.TryFind(shape, "PredictedLabel", out var predicted) && predicted.IsKey);
         for (int i = 0; i < 3; i++)
         {
             var alone = CnnTestData.Fit(Data, CnnTestData.Tiny(o => { o.Seed = 40 + i; o.Epochs = 3; }));

@@ -104,6 +104,18 @@ public sealed class FineTuneStrategyTests
     }
 
     [TestMethod]
+    public void EveryOptimizerTakesBlocksAddedWhileTraining()
+    {
+        foreach (var optimizer in Enum.GetValues<OptimizerKind>())
+        {
+            var before = FineTuneTestData.State(Data.Pretrained.Network);
+            var (model, log) = FineTune(FineTuneStrategy.Gradual(), o => { o.Optimizer = optimizer; o.Epochs = 2; o.LearningRate = 1e-2; });
+            Assert.AreEqual(4, OptimizerTensors(log, 1), $"{optimizer}: head + hidden layer in epoch 2");
+            AssertTrained(before, FineTuneTestData.State(model.Network), Hidden);
+        }
+    }
+
+    [TestMethod]
     public void CachedLinearProbeMatchesTheUncachedOne()
     {
         var (cached, _) = FineTune(FineTuneStrategy.LinearProbe);
