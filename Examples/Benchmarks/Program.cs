@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first] [--repeats N]
 //   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 15] [--blocks 2]   (augmentation cost and gain)
 //   dotnet run -c Release --project Examples/Benchmarks -- --ensemble [--members 5] [--epochs 8]   (ensemble averaging)
-//   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3]   (fine-tuning strategies)
+//   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -32,9 +32,10 @@ for (int i = 0; i < args.Length; i++)
         case "--budgets": budgets = args[++i].Split(',').Select(int.Parse).ToArray(); break;
         case "--fine-tune-rate": TransferBenchmark.FineTuneRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--probe-rate": TransferBenchmark.LinearProbeRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--architecture": TransferBenchmark.Architecture = Enum.Parse<CnnArchitecture>(args[++i], ignoreCase: true); break;
         case "--block-multiplier": TransferBenchmark.BlockMultiplier = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, " +
-                                             "--augmentation [--blocks N], --ensemble [--members N], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N]).");
+                                             "--augmentation [--blocks N], --ensemble [--members N], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A]).");
     }
 int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;

@@ -25,16 +25,12 @@ internal static class TransferBenchmark
         var pretrainView = ml.Data.LoadFromEnumerable(pretrainRows);
         var pretrainKeys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(pretrainView);
         var clock = Stopwatch.StartNew();
-        var pretrained = ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
-        {
-            Optimizer = OptimizerKind.AdamW, LearningRate = 2e-3, WeightDecay = 1e-4, Dropout = 0.3,
-            Schedule = LearningRateSchedule.Cosine(warmupEpochs: 1), Epochs = pretrainEpochs, BatchSize = 128, Seed = 1,
-            Device = ComputeDevice.Auto,
-            OnEpochEnd = e => Console.WriteLine($"  pretraining {e}"),
-        }).Fit(pretrainKeys.Transform(pretrainView));
+        var pretrainOptions = FromScratch(pretrainEpochs, batchSize: 128, warmup: 1);
+        pretrainOptions.OnEpochEnd = e => Console.WriteLine($"  pretraining {e}");
+        var pretrained = ml.MulticlassClassification.Trainers.ImageCnn(pretrainOptions).Fit(pretrainKeys.Transform(pretrainView));
         var pretrainTest = pretrainKeys.Transform(ml.Data.LoadFromEnumerable(test.Where(r => PretrainClasses.Contains(r.Label))));
         double pretrainAccuracy = ml.MulticlassClassification.Evaluate(pretrained.Transform(pretrainTest)).MicroAccuracy;
-        Console.WriteLine($"  pretrained SimpleConvNet on {pretrainRows.Length} images of {string.Join(", ", PretrainClasses)}: " +
+        Console.WriteLine($"  pretrained {Architecture} on {pretrainRows.Length} images of {string.Join(", ", PretrainClasses)}: " +
                           $"{pretrainAccuracy:P2} on their test images, {clock.Elapsed.TotalSeconds:F0} s");
         var source = PretrainedNetwork.FromModel(pretrained);
 
@@ -42,12 +38,8 @@ internal static class TransferBenchmark
         clock.Restart();
         var allNewView = ml.Data.LoadFromEnumerable(newRows);
         var allNewKeys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(allNewView);
-        var ceilingModel = ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
-        {
-            Optimizer = OptimizerKind.AdamW, LearningRate = 2e-3, WeightDecay = 1e-4, Dropout = 0.3,
-            Schedule = LearningRateSchedule.Cosine(warmupEpochs: 1), Epochs = pretrainEpochs, BatchSize = 128, Seed = 1,
-            Device = ComputeDevice.Auto,
-        }).Fit(allNewKeys.Transform(allNewView));
+        var ceilingModel = ml.MulticlassClassification.Trainers.ImageCnn(FromScratch(pretrainEpochs, batchSize: 128, warmup: 1))
+            .Fit(allNewKeys.Transform(allNewView));
         double ceiling = ml.MulticlassClassification.Evaluate(ceilingModel.Transform(allNewKeys.Transform(newTest))).MicroAccuracy;
         Console.WriteLine($"  ceiling: from scratch on all {newRows.Length} images of the other five classes: {ceiling:P2} on their test images, {clock.Elapsed.TotalSeconds:F0} s");
 
@@ -67,11 +59,7 @@ internal static class TransferBenchmark
         var clock = new Stopwatch();
         var runs = new (string Name, Func<IDataView, ITransformer> Fit)[]
         {
-            ("from scratch", view => ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
-            {
-                Optimizer = OptimizerKind.AdamW, LearningRate = 2e-3, WeightDecay = 1e-4, Dropout = 0.3,
-                Schedule = LearningRateSchedule.Cosine(), Epochs = epochs, BatchSize = 32, Seed = 1, Device = ComputeDevice.Auto,
-            }).Fit(view)),
+            ("from scratch", view => ml.MulticlassClassification.Trainers.ImageCnn(FromScratch(epochs, batchSize: 32, warmup: 0)).Fit(view)),
             ("LinearProbe", view => FineTune(ml, source, FineTuneStrategy.LinearProbe, epochs, view, LinearProbeRate)),
             ("TopBlocks(1)", view => FineTune(ml, source, FineTuneStrategy.TopBlocks(1), epochs, view)),
             ("TopBlocks(2)", view => FineTune(ml, source, FineTuneStrategy.TopBlocks(2), epochs, view)),
@@ -103,7 +91,7 @@ internal static class TransferBenchmark
 
         double scratch = accuracies["from scratch"].Average();
         Console.WriteLine();
-        Console.WriteLine($"Transfer: pretrained on 5 classes ({pretrainCount} images, {pretrainEpochs} epochs), then {perClass} images per class of the other 5; " +
+        Console.WriteLine($"Transfer, {Architecture}: pretrained on 5 classes ({pretrainCount} images, {pretrainEpochs} epochs), then {perClass} images per class of the other 5; " +
                           $"**{epochs} epochs** each; test: the other 5 classes' {testCount / 2} test images; mean of {draws} draws of the {perClass} images.");
         Console.WriteLine();
         Console.WriteLine("| training | test accuracy (mean) | range over draws | vs from scratch | seconds per run |");
@@ -118,6 +106,18 @@ internal static class TransferBenchmark
         return $"{epochs} epochs: best fine-tuned strategy {best.Name} at {best.Accuracy:P2}, {(best.Accuracy - scratch) * 100:+0.00;-0.00} points over from scratch " +
                $"({scratch:P2}; target ≥ +8); the ceiling is {(ceiling - scratch) * 100:+0.00;-0.00} points above from scratch.";
     }
+
+    /// <summary>SimpleConvNet (the main job's network) or ResNet with widths 16/32/64 and 2 blocks per stage.</summary>
+    internal static CnnArchitecture Architecture = CnnArchitecture.SimpleConvNet;
+
+    // The main job's settings, used for pretraining, the ceiling and the from-scratch runs.
+    private static ImageCnnTrainer.Options FromScratch(int epochs, int batchSize, int warmup) => new()
+    {
+        Architecture = Architecture,
+        Optimizer = OptimizerKind.AdamW, LearningRate = 2e-3, WeightDecay = 1e-4, Dropout = 0.3,
+        Schedule = LearningRateSchedule.Cosine(warmupEpochs: warmup), Epochs = epochs, BatchSize = batchSize, Seed = 1,
+        Device = ComputeDevice.Auto,
+    };
 
     // A linear probe trains only the head, from scratch, on fixed features: it takes a larger step than fine-tuning
     // the body, which must not move far from its pretrained weights.
