@@ -120,6 +120,31 @@ public sealed class FineTuneSourceTests
     }
 
     [TestMethod]
+    public void FineTunesAGreyNetworkOnRgbImagesEndToEnd()
+    {
+        // The new task's images as 3-channel [3,28,28] vectors (grey replicated), labels as keys.
+        var rgb = Data.NewTrainRows.Select(r => new RgbRow { Label = r.Label, Features = [.. r.Features, .. r.Features, .. r.Features] }).ToArray();
+        var view = Data.Ml.Data.LoadFromEnumerable(rgb);
+        var keyed = Data.Ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+        var model = Data.FineTune(FineTuneTestData.Options(PretrainedNetwork.FromModel(Data.Pretrained), FineTuneStrategy.Full,
+            o => o.ValidationFraction = 0.2), keyed);
+
+        Assert.AreEqual(new ImageShape(3, 28, 28), model.Description.InputShape);
+        Assert.AreEqual(5, model.Description.ClassCount);
+        Assert.IsTrue(model.History.Epochs.All(e => e.ValidationAccuracy is not null));
+        var accuracy = Data.Ml.MulticlassClassification.Evaluate(model.Transform(keyed)).MicroAccuracy;
+        Assert.IsTrue(accuracy > 0.5, $"training-set accuracy {accuracy} on five classes");
+    }
+
+    private sealed class RgbRow
+    {
+        public string Label { get; set; } = "";
+
+        [Microsoft.ML.Data.VectorType(3, 28, 28)]
+        public float[] Features { get; set; } = [];
+    }
+
+    [TestMethod]
     public void SimpleConvNetRefusesAnotherImageSizeNamingTheLayer()
     {
         var description = Data.Pretrained.Description with { InputShape = new ImageShape(1, 16, 16) };
