@@ -61,4 +61,12 @@ public static class MulticlassTrainersCatalogExtensions
     public static AverageEnsembleEstimator AverageEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         ImageCnnTrainer.Options template, int members, AverageEnsembleEstimator.Options? options = null)
         => AverageEnsembleEstimator.FromTemplate(CatalogEnvironment.Of(catalog), template, members, options ?? new AverageEnsembleEstimator.Options());
+
+    /// <summary>
+    /// Snapshot ensembling: trains one ImageCnn with a <see cref="LearningRateSchedule.Cyclical"/> schedule and averages
+    /// the weights it had at the end of each cycle (or of the last <paramref name="lastSnapshots"/> cycles).
+    /// </summary>
+    public static SnapshotEnsembleEstimator SnapshotEnsemble(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        ImageCnnTrainer.Options options, int? lastSnapshots = null)
+        => new(CatalogEnvironment.Of(catalog), options, lastSnapshots);
 }

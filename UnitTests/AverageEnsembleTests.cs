@@ -163,6 +163,31 @@ public sealed class AverageEnsembleTests
     }
 
     [TestMethod]
+    public void SnapshotEnsembleKeepsTheWeightsAtEachCycleEnd()
+    {
+        var options = CnnTestData.Tiny(o => { o.Epochs = 6; o.Schedule = LearningRateSchedule.Cyclical(cycleEpochs: 2); o.Seed = 60; });
+        var ensemble = Data.Ml.MulticlassClassification.Trainers.SnapshotEnsemble(options).Fit(Data.Train);
+        Assert.AreEqual(3, ensemble.Members.Count);
+
+        // The last snapshot is the end of training: the same weights as one ImageCnn run with the same options.
+        var single = CnnTestData.Fit(Data, CnnTestData.Tiny(o => { o.Epochs = 6; o.Schedule = LearningRateSchedule.Cyclical(cycleEpochs: 2); o.Seed = 60; }));
+        var weights = ensemble.Members.Select(m => CnnTestData.Weights(((ImageCnnTransformer)m).Network)).ToArray();
+        CollectionAssert.AreEqual(CnnTestData.Weights(single.Network), weights[2]);
+        Assert.IsFalse(weights[0].SequenceEqual(weights[1]) || weights[1].SequenceEqual(weights[2]), "snapshots from different cycles differ");
+        AssertExactlyEqual(ExpectedMean(ensemble.Members.Select(MemberScores).ToArray()), CnnTestData.Scores(ensemble, Data.Test));
+
+        var lastTwo = Data.Ml.MulticlassClassification.Trainers.SnapshotEnsemble(options, lastSnapshots: 2).Fit(Data.Train);
+        CollectionAssert.AreEqual(weights[1], CnnTestData.Weights(((ImageCnnTransformer)lastTwo.Members[0]).Network));
+
+        var notCyclical = Assert.ThrowsExactly<ArgumentException>(() =>
+            Data.Ml.MulticlassClassification.Trainers.SnapshotEnsemble(CnnTestData.Tiny(o => o.Schedule = LearningRateSchedule.Cosine())));
+        TestAssert.MessageContains(notCyclical, "Cyclical", "Cosine");
+        var oneCycle = Assert.ThrowsExactly<ArgumentException>(() =>
+            Data.Ml.MulticlassClassification.Trainers.SnapshotEnsemble(CnnTestData.Tiny(o => { o.Epochs = 3; o.Schedule = LearningRateSchedule.Cyclical(2); })));
+        TestAssert.MessageContains(oneCycle, "1 snapshot(s)", "at least 2");
+    }
+
+    [TestMethod]
     public void MismatchedMembersFailAtConstruction()
     {
         var raw = Data.Ml.Data.CreateEnumerable<FashionMnistImage>(

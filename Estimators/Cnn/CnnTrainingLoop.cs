@@ -35,6 +35,9 @@ internal sealed class CnnTrainingLoop
         _channel = channel;
     }
 
+    /// <summary>Called after every completed epoch with its 1-based number and the network (e.g. to snapshot its weights).</summary>
+    internal Action<int, nn.Module>? EpochCompleted { get; init; }
+
     /// <summary>Trains <paramref name="network"/> (already on the training device) in place, as <paramref name="plan"/> says.</summary>
     /// <returns>The history, and a message when the loss diverged.</returns>
     /// <param name="readAgain">When given, reads a fresh (newly augmented) training set for every epoch after the first.</param>
@@ -169,6 +172,7 @@ internal sealed class CnnTrainingLoop
                 epochs.Add(metrics);
                 _channel.Info(MessageSensitivity.None, $"ImageCnn {metrics}");
                 _o.OnEpochEnd?.Invoke(metrics);
+                EpochCompleted?.Invoke(epoch + 1, network);
                 Replace(ref lastGood, Snapshot(network));
                 bestEpoch = epoch + 1;
 

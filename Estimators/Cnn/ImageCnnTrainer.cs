@@ -73,6 +73,9 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
     public Options TrainerOptions => _options;
 
+    /// <summary>Called after every completed epoch with its number and the network being trained (snapshot ensembles).</summary>
+    internal Action<int, nn.Module>? EpochCompleted { get; init; }
+
     private static Options Validate(Options o)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -103,7 +106,10 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             WeightInitializer.Apply(module, _options.Initialization, _options.Activation, _options.ZeroInitializeLastLayer);
         module.to(device);
 
-        var loop = new CnnTrainingLoop(_options, inputs.Shape, description.ClassCount, device, seed, _host, channel);
+        var loop = new CnnTrainingLoop(_options, inputs.Shape, description.ClassCount, device, seed, _host, channel)
+        {
+            EpochCompleted = EpochCompleted,
+        };
         var (history, diverged) = loop.Run(module, TrainingPlan.Everything(module), inputs.Train, inputs.Validation, inputs.ReadAgain);
         var model = new ImageCnnTransformer(description, module, device, inputs.Labels, _options.FeatureColumnName,
             _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize, _options.TestTimeAugmentation);

@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks [-- --epochs 3] [--subset] [--reference-first] [--repeats N]
 //   dotnet run -c Release --project Examples/Benchmarks -- --augmentation [--epochs 15] [--blocks 2]   (augmentation cost and gain)
 //   dotnet run -c Release --project Examples/Benchmarks -- --ensemble [--members 5] [--epochs 15] [--augment]   (ensemble averaging)
+//   dotnet run -c Release --project Examples/Benchmarks -- --ensemble --snapshots [--members 5] [--epochs 3]   (snapshot ensemble: members cycles of N epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 using System.Diagnostics;
 using Benchmarks;
@@ -12,7 +13,7 @@ using MLExtensions;
 int? epochsOption = null;
 const int batchSize = 128;
 var source = FashionMnistSource.Full;
-bool referenceFirst = false, augmentationOnly = false, transferOnly = false, ensembleOnly = false, augment = false;
+bool referenceFirst = false, augmentationOnly = false, transferOnly = false, ensembleOnly = false, augment = false, snapshots = false;
 int repeats = 1, blocks = 2, pretrainEpochs = 5, draws = 3, members = 5;
 int[] budgets = [3, 10, 30];
 for (int i = 0; i < args.Length; i++)
@@ -28,6 +29,7 @@ for (int i = 0; i < args.Length; i++)
         case "--ensemble": ensembleOnly = true; break;
         case "--members": members = int.Parse(args[++i]); break;
         case "--augment": augment = true; break;
+        case "--snapshots": snapshots = true; break;
         case "--pretrain-epochs": pretrainEpochs = int.Parse(args[++i]); break;
         case "--draws": draws = int.Parse(args[++i]); break;
         case "--budgets": budgets = args[++i].Split(',').Select(int.Parse).ToArray(); break;
@@ -36,7 +38,7 @@ for (int i = 0; i < args.Length; i++)
         case "--architecture": TransferBenchmark.Architecture = Enum.Parse<CnnArchitecture>(args[++i], ignoreCase: true); break;
         case "--block-multiplier": TransferBenchmark.BlockMultiplier = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, " +
-                                             "--augmentation [--blocks N], --ensemble [--members N] [--augment], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A]).");
+                                             "--augmentation [--blocks N], --ensemble [--members N] [--augment | --snapshots], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A]).");
     }
 int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
@@ -47,7 +49,10 @@ var data = ml.Data.LoadFashionMnist(source);
 if (ensembleOnly)
 {
     Console.WriteLine($"Ensemble benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
-    EnsembleBenchmark.Run(ml, data, members, epochsOption ?? 15, augment);
+    if (snapshots)
+        EnsembleBenchmark.RunSnapshots(ml, data, members, cycleEpochs: epochsOption ?? 3);
+    else
+        EnsembleBenchmark.Run(ml, data, members, epochsOption ?? 15, augment);
     return 0;
 }
 if (transferOnly)
