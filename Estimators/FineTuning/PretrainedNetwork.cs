@@ -45,9 +45,8 @@ public sealed class PretrainedNetwork
         if (!File.Exists(path))
             throw new FileNotFoundException($"The pretrained model file '{path}' does not exist.", path);
         var model = new MLContext().Model.Load(path, out _);
-        var found = Flatten(model).OfType<ImageCnnTransformer>().LastOrDefault()
-            ?? throw new ArgumentException(
-                $"The model '{path}' holds no ImageCnn network; it holds: {string.Join(", ", Flatten(model).Select(t => t.GetType().Name))}.", nameof(path));
+        var found = ModelParts.LastImageCnn(model)
+            ?? throw new ArgumentException($"The model '{path}' holds no ImageCnn network; it holds: {ModelParts.Describe(model, ", ")}.", nameof(path));
         var pretrained = FromModel(found);
         return new PretrainedNetwork(pretrained.Description, pretrained._weights, $"the model file '{path}'");
     }
@@ -88,7 +87,4 @@ public sealed class PretrainedNetwork
         CnnArchitecture.SimpleConvNet => $"SimpleConvNet (widths [{string.Join(", ", d.Widths)}], {d.HiddenUnits} hidden units, {d.InputShape} input, {d.ClassCount} classes)",
         _ => $"custom network '{d.CustomName}' ({d.InputShape} input, {d.ClassCount} classes)",
     };
-
-    private static IEnumerable<ITransformer> Flatten(ITransformer model)
-        => model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];
 }

@@ -131,23 +131,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
             var batch = new ScoredBatch(_parent._scorer, _features, input, openLookahead, _parent.InferenceBatchSize);
             resources.Add(batch);
             int classes = _parent.Description.ClassCount;
-            ValueGetter<VBuffer<float>> score = (ref VBuffer<float> destination) =>
-            {
-                var probabilities = batch.ProbabilitiesOf(input.Position);
-                var editor = VBufferEditor.Create(ref destination, classes);
-                probabilities.CopyTo(editor.Values);
-                destination = editor.Commit();
-            };
-            ValueGetter<uint> predicted = (ref uint destination) =>
-            {
-                var probabilities = batch.ProbabilitiesOf(input.Position);
-                int best = 0;
-                for (int k = 1; k < probabilities.Length; k++)
-                    if (probabilities[k] > probabilities[best])
-                        best = k;
-                destination = (uint)best + 1;
-            };
-            return [active[0] ? score : null, active[1] ? predicted : null];
+            return ClassifierGetters.Make(active, classes, () => batch.ProbabilitiesOf(input.Position));
         }
     }
 

@@ -72,12 +72,9 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer
     private static ImageCnnTransformer NetworkOf(ITransformer member, int index)
     {
         ArgumentNullException.ThrowIfNull(member, $"members[{index}]");
-        return Flatten(member).OfType<ImageCnnTransformer>().LastOrDefault() ?? throw new ArgumentException(
-            $"Ensemble member {index + 1} ({string.Join(" → ", Flatten(member).Select(t => t.GetType().Name))}) contains no ImageCnn model.", "members");
+        return ModelParts.LastImageCnn(member) ?? throw new ArgumentException(
+            $"Ensemble member {index + 1} ({ModelParts.Describe(member, " → ")}) contains no ImageCnn model.", "members");
     }
-
-    private static IEnumerable<ITransformer> Flatten(ITransformer model)
-        => model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];
 
     private static string Describe(LabelKeys labels)
         => labels.Values is { } values
@@ -212,22 +209,7 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer
                 }
                 return combined;
             }
-            ValueGetter<VBuffer<float>> score = (ref VBuffer<float> destination) =>
-            {
-                var editor = VBufferEditor.Create(ref destination, combined.Length);
-                Combined().CopyTo(editor.Values);
-                destination = editor.Commit();
-            };
-            ValueGetter<uint> predicted = (ref uint destination) =>
-            {
-                var probabilities = Combined();
-                int best = 0;
-                for (int k = 1; k < probabilities.Length; k++)
-                    if (probabilities[k] > probabilities[best])
-                        best = k;
-                destination = (uint)best + 1;
-            };
-            return [active[0] ? score : null, active[1] ? predicted : null];
+            return ClassifierGetters.Make(active, combined.Length, () => Combined());
         }
     }
 
