@@ -43,10 +43,4 @@ internal static class OptimizerFactory
         };
         optimizer.add_param_group(group);
     }
-
-    internal static void SetLearningRate(optim.Optimizer optimizer, double rate)
-    {
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate;
-    }
 }
