@@ -75,20 +75,18 @@ public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        SchemaShape? first = null;
+        SchemaShape.Column firstScore = default;
         for (int i = 0; i < _members.Length; i++)
         {
             var output = _members[i].GetOutputSchema(inputSchema);
             if (!SchemaShapes.TryFind(output, _options.ScoreColumnName, out var score) || score.Kind != SchemaShape.Column.VectorKind.Vector)
                 throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Ensemble member {i + 1} does not output a '{_options.ScoreColumnName}' vector column.");
-            first ??= output;
+            if (i == 0)
+                firstScore = score;
         }
-        SchemaShapes.TryFind(first!, _options.ScoreColumnName, out var firstScore);
-        SchemaShapes.TryFind(inputSchema, _options.LabelColumnName, out var label);
-        bool hasKeyValues = label.Name is not null && SchemaShapes.TryFind(label.Annotations, "KeyValues", out _);
         SchemaShape.Column keyValues = default;
-        if (hasKeyValues)
-            SchemaShapes.TryFind(label.Annotations, "KeyValues", out keyValues);
+        bool hasKeyValues = SchemaShapes.TryFind(inputSchema, _options.LabelColumnName, out var label)
+                            && SchemaShapes.TryFind(label.Annotations, "KeyValues", out keyValues);
         return SchemaShapes.With(inputSchema,
             SchemaShapes.Column(_options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, firstScore.Annotations),
             SchemaShapes.Column(_options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
