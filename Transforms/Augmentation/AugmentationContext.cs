@@ -1,3 +1,4 @@
+using MLExtensions.Randomness;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -9,18 +10,28 @@ namespace MLExtensions.Augmentation;
 internal sealed class AugmentationContext : IDisposable
 {
     private readonly Generator _generator;
+    private readonly ReproducibleRandom _random;
 
     internal AugmentationContext(long seed, Device device)
     {
         _generator = new Generator((ulong)seed);
-        Random = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        _random = new ReproducibleRandom(unchecked((int)(seed ^ (seed >> 32))));
         Device = device;
     }
 
     internal Device Device { get; }
 
     /// <summary>For scalar draws (per-batch mixing coefficients, per-sample crop offsets).</summary>
-    internal Random Random { get; }
+    internal Random Random => _random;
+
+    /// <summary>Everything the next draws depend on, so a resumed training run augments as the interrupted one would have.</summary>
+    internal (Tensor Tensors, byte[] Scalars) GetState() => (_generator.get_state(), _random.GetState());
+
+    internal void SetState(Tensor tensors, byte[] scalars)
+    {
+        _generator.set_state(tensors);
+        _random.SetState(scalars);
+    }
 
     /// <summary>n values uniform in [low, high), shaped [n, 1, 1, 1] to broadcast over images.</summary>
     internal Tensor Uniform(long n, double low, double high)
