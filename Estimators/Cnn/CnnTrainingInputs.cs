@@ -11,20 +11,21 @@ namespace MLExtensions.Cnn;
 /// </summary>
 internal sealed class CnnTrainingInputs
 {
-    private CnnTrainingInputs(LabelKeys labels, ImageShape shape, CnnTrainingSet train, CnnTrainingSet? validation, Func<CnnTrainingSet>? readAgain)
+    private CnnTrainingInputs(LabelKeys labels, ImageShape shape, CnnTrainingSet train, CnnTrainingSet? validation, AugmentedTrainingData? augmented)
     {
         Labels = labels;
         Shape = shape;
         Train = train;
         Validation = validation;
-        ReadAgain = readAgain;
+        Augmented = augmented;
     }
 
     public LabelKeys Labels { get; }
     public ImageShape Shape { get; }
     public CnnTrainingSet Train { get; }
     public CnnTrainingSet? Validation { get; }
-    public Func<CnnTrainingSet>? ReadAgain { get; }
+    /// <summary>Set when an upstream <c>AugmentImages</c> step draws new images on every pass: read them again every epoch.</summary>
+    public AugmentedTrainingData? Augmented { get; }
 
     internal static CnnTrainingInputs Read(IDataView input, CnnTrainingOptions options, int seed, IHost host, IChannel channel, string trainer)
     {
@@ -64,16 +65,16 @@ internal sealed class CnnTrainingInputs
                 $"{trainer} needs training rows of at least 2 classes, but every labelled row of column '{label.Name}' is of one class.");
 
         // Data augmented by AugmentImages changes on every pass, so it is read again for every epoch.
-        Func<CnnTrainingSet>? readAgain = null;
+        AugmentedTrainingData? augmented = null;
         if (features.Annotations.Schema.GetColumnOrNull(AugmentImagesTransformer.AugmentedAnnotation) is not null)
         {
             channel.Info(MessageSensitivity.None, $"{trainer}: column '{features.Name}' is augmented; reading the training data again for every epoch.");
-            readAgain = () =>
+            augmented = new AugmentedTrainingData(input, features, () =>
             {
                 var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, host, "training");
                 return options.ValidationSet is null && options.ValidationFraction > 0 ? Split(again).Train : again;
-            };
+            });
         }
-        return new CnnTrainingInputs(labels, shape, train, validation, readAgain);
+        return new CnnTrainingInputs(labels, shape, train, validation, augmented);
     }
 }

@@ -1,309 +1,127 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
-using MLExtensions.Augmentation;
-using MLExtensions.MLNetInternals;
+using MLExtensions.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Cnn;
 
+/// <summary>What a CNN trainer trains: its name, the network's description and the class names.</summary>
+internal sealed record CnnTrainingRun(string Trainer, NetworkDescription Description, IReadOnlyList<string> Classes);
+
 /// <summary>
-/// The epoch/step loop of <see cref="ImageCnnTrainer"/>: seeded shuffling, schedule, penalties, clipping,
-/// validation, early stopping, reduce-on-plateau, divergence and cancellation handling. Every step runs inside a
-/// dispose scope so native memory stays flat across epochs.
+/// The epoch/step loop of the CNN trainers: it draws batches, runs the forward pass, the objective, the backward
+/// pass and the optimizer step, validates, and fires the training events around each of these. Everything else
+/// (schedule, penalties, clipping, early stopping, averaging, checkpoints…) is a <see cref="TrainingCallback"/>.
+/// Every step runs inside a dispose scope so native memory stays flat across epochs.
 /// </summary>
-internal sealed class CnnTrainingLoop
+internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun run, Device device, int seed, IHost host, IChannel channel)
 {
     private const int EvaluationBatchSize = 512;
 
-    private readonly CnnTrainingOptions _o;
-    private readonly ImageShape _shape;
-    private readonly int _classes;
-    private readonly Device _device;
-    private readonly int _seed;
-    private readonly IHost _host;
-    private readonly IChannel _channel;
-
-    internal CnnTrainingLoop(CnnTrainingOptions options, ImageShape shape, int classes, Device device, int seed, IHost host, IChannel channel)
-    {
-        _o = options;
-        _shape = shape;
-        _classes = classes;
-        _device = device;
-        _seed = seed;
-        _host = host;
-        _channel = channel;
-    }
-
-    /// <summary>Called after every completed epoch with its 1-based number and the network (e.g. to snapshot its weights).</summary>
-    internal Action<int, nn.Module>? EpochCompleted { get; init; }
+    private TrainingState _state = null!;
+    private CnnTrainingData _data = null!;
+    private CallbackList _callbacks = null!;
+    private nn.Module<Tensor, Tensor> _runner = null!;
+    private TrainingObjective _objective = null!;
 
     /// <summary>Trains <paramref name="network"/> (already on the training device) in place, as <paramref name="plan"/> says.</summary>
-    /// <returns>The history, and a message when the loss diverged.</returns>
-    /// <param name="readAgain">When given, reads a fresh (newly augmented) training set for every epoch after the first.</param>
-    internal (TrainingHistory History, string? Diverged) Run(nn.Module<Tensor, Tensor> network, TrainingPlan plan,
-        CnnTrainingSet train, CnnTrainingSet? validation, Func<CnnTrainingSet>? readAgain = null)
+    /// <param name="resume">A checkpoint to continue from, or null to start at the first epoch.</param>
+    internal TrainingHistory Run(nn.Module<Tensor, Tensor> network, TrainingPlan plan, CnnTrainingInputs inputs, Checkpoint? resume)
     {
-        random.manual_seed(_seed);
-        var cache = plan.Cache;
-        if (cache is not null && (readAgain is not null || _o.Augmentation is not null))
-            throw new InvalidOperationException("Cached body features cannot be used with augmentation: the images change every epoch.");
-        // What each step runs: the whole network, or only its head over cached body features.
-        var runner = cache?.Head ?? network;
-        var (trainImages, trainLabels) = ReadTensors(train, network, cache);
-        Tensor? validationImages = null, validationLabels = null;
-        if (validation is not null)
-            (validationImages, validationLabels) = ReadTensors(validation, network, cache);
-        using var validationImagesLifetime = validationImages;
-        using var validationLabelsLifetime = validationLabels;
-
-        foreach (var parameter in network.parameters())
-            parameter.requires_grad = false;
-        var trainable = new List<TrainableBlock>();
-        optim.Optimizer? optimizer = null;
-        var augmentation = _o.Augmentation;
-        using var augmentationContext = augmentation is null ? null : new AugmentationContext(augmentation.Seed ?? _seed * 7919L + 1, _device);
-        augmentation?.Fit(trainImages);
-
-        int n = train.Count;
-        int batchSize = Math.Min(_o.BatchSize, n);
-        if (batchSize < _o.BatchSize)
-            _channel.Warning(MessageSensitivity.None, $"ImageCnn: BatchSize {_o.BatchSize} is larger than the {n} training images; using batches of {n}.");
-        int steps = (n + batchSize - 1) / batchSize;
-        var order = new long[n];
-        for (int i = 0; i < n; i++)
-            order[i] = i;
-        var shuffle = new Random(_seed);
-
-        var epochs = new List<EpochMetrics>();
-        Dictionary<string, Tensor>? lastGood = Snapshot(network);
-        Dictionary<string, Tensor>? best = null;
-        double bestMetric = double.NaN;
-        int bestEpoch = 0, bestEpochSeen = 0, sinceBest = 0;
-        double plateauFactor = 1, plateauBest = double.PositiveInfinity;
-        int plateauWait = 0;
-        var stopReason = TrainingStopReason.Completed;
-        string? diverged = null;
-
+        random.manual_seed(seed);
+        using var data = _data = new CnnTrainingData(options, inputs, network, plan.Cache, run.Description.ClassCount, device, seed, channel);
+        _state = new TrainingState(run.Trainer, network, device, options.Epochs, data.StepsPerEpoch, data.Count, data.Validation is not null, channel)
+        {
+            TrainingInputs = data.SeesImages ? data.InputsInOrder : null,
+        };
+        var checkpoints = new CnnCheckpoints(TrainingIdentity.Of(run.Trainer, run.Description, run.Classes, options, plan, data, seed), _state, data);
+        _callbacks = checkpoints.Callbacks = new CallbackList(CnnTrainingCallbacks.For(options, plan, host,
+            options.CheckpointDirectory is { } directory ? new Checkpointing(directory, checkpoints, resume is not null) : null));
+        _runner = plan.Cache?.Head ?? network;
+        _objective = options.Objective ?? TrainingObjective.CrossEntropy(options.LabelSmoothing);
         try
         {
-            for (int epoch = 0; epoch < _o.Epochs && stopReason == TrainingStopReason.Completed; epoch++)
-            {
-                var clock = Stopwatch.StartNew();
-                if (epoch > 0 && readAgain is not null)
-                {
-                    trainImages.Dispose();
-                    trainLabels.Dispose();
-                    train = readAgain();
-                    if (train.Count != n)
-                        throw new InvalidOperationException($"The augmented training data had {n} labelled rows in epoch 1 but {train.Count} in epoch {epoch + 1}.");
-                    (trainImages, trainLabels) = ReadTensors(train, network, cache);
-                }
-                optimizer = StartBlocks(plan, epoch, trainable, optimizer);
-                var parameters = trainable.SelectMany(b => b.Parameters).ToArray();
-                var penalised = parameters.Where(p => p.dim() > 1).ToArray();
-                shuffle.Shuffle(order);
-                plan.EnterTraining(network, epoch);
-                if (runner != network)
-                    runner.train();
-                double lossSum = 0;
-                long correct = 0;
-                double firstRate = 0;
-                for (int step = 0; step < steps; step++)
-                {
-                    if (IsCancelled())
-                    {
-                        stopReason = TrainingStopReason.Cancelled;
-                        break;
-                    }
-                    double rate = _o.Schedule.Rate(_o.LearningRate, epoch, step, steps, _o.Epochs) * plateauFactor;
-                    if (step == 0)
-                        firstRate = rate;
-                    SetLearningRates(optimizer!, trainable, rate);
-
-                    using var scope = NewDisposeScope();
-                    int start = step * batchSize, count = Math.Min(batchSize, n - start);
-                    var index = tensor(order.AsSpan(start, count).ToArray()).to(_device);
-                    var x = trainImages.index_select(0, index);
-                    var y = trainLabels.index_select(0, index);
-                    Tensor? targets = null;
-                    if (augmentation is not null)
-                        using (no_grad())
-                        {
-                            if (augmentation.MixesLabels)
-                                targets = nn.functional.one_hot(y, _classes).to(ScalarType.Float32);
-                            (x, targets) = augmentation.Apply(x, targets, augmentationContext!);
-                        }
-                    var logits = runner.forward(x);
-                    var loss = targets is null
-                        ? nn.functional.cross_entropy(logits, y, label_smoothing: _o.LabelSmoothing)
-                        : SoftTargetCrossEntropy(logits, targets, _o.LabelSmoothing);
-                    if (_o.L1Regularization > 0)
-                        loss = loss + _o.L1Regularization * penalised.Select(w => w.abs().sum()).Aggregate((a, b) => a + b);
-                    double value = loss.item<float>();
-                    if (!double.IsFinite(value))
-                    {
-                        diverged = $"ImageCnn: the training loss became {value} at epoch {epoch + 1}, step {step + 1} (learning rate {rate:G4}). " +
-                                   "Likely causes: a learning rate too high for this optimizer, or unnormalised/invalid inputs. " +
-                                   $"The model keeps the weights from the end of epoch {epochs.Count} (epoch 0: the initial weights).";
-                        stopReason = TrainingStopReason.Diverged;
-                        break;
-                    }
-                    optimizer!.zero_grad();
-                    loss.backward();
-                    if (_o.GradientClipNorm is double clip)
-                        nn.utils.clip_grad_norm_(parameters, clip);
-                    optimizer.step();
-                    lossSum += value * count;
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
-                    if (_o.OnProgress is { } progress)
-                    {
-                        int seen = start + count;
-                        progress(new TrainingProgress(epoch + 1, _o.Epochs, step + 1, steps, lossSum / seen, (double)correct / seen));
-                    }
-                }
-                if (stopReason != TrainingStopReason.Completed)
-                    break;
-
-                double? validationLoss = null, validationAccuracy = null;
-                if (validationImages is not null)
-                    (validationLoss, validationAccuracy) = Evaluate(runner, validationImages, validationLabels!);
-                var metrics = new EpochMetrics(epoch + 1, lossSum / n, (double)correct / n, validationLoss, validationAccuracy, firstRate, clock.Elapsed.TotalSeconds);
-                epochs.Add(metrics);
-                _channel.Info(MessageSensitivity.None, $"ImageCnn {metrics}");
-                _o.OnEpochEnd?.Invoke(metrics);
-                EpochCompleted?.Invoke(epoch + 1, network);
-                Replace(ref lastGood, Snapshot(network));
-                bestEpoch = epoch + 1;
-
-                if (_o.EarlyStopping is { } early)
-                {
-                    double monitored = early.Monitor == EarlyStopping.Metric.ValidationLoss ? validationLoss!.Value : -validationAccuracy!.Value;
-                    if (double.IsNaN(bestMetric) || monitored < bestMetric - early.MinDelta)
-                    {
-                        bestMetric = monitored;
-                        sinceBest = 0;
-                        Replace(ref best, Snapshot(network));
-                        bestEpochSeen = epoch + 1;
-                    }
-                    else if (++sinceBest >= early.Patience)
-                    {
-                        stopReason = TrainingStopReason.EarlyStopped;
-                        _channel.Info(MessageSensitivity.None, $"ImageCnn: early stopping after epoch {epoch + 1}; best epoch {bestEpochSeen}.");
-                    }
-                }
-                if (_o.Schedule.ScheduleKind == LearningRateSchedule.Kind.ReduceOnPlateau)
-                {
-                    double monitored = validationLoss ?? metrics.TrainLoss;
-                    if (monitored < plateauBest - _o.Schedule.MinDelta)
-                    {
-                        plateauBest = monitored;
-                        plateauWait = 0;
-                    }
-                    else if (++plateauWait >= _o.Schedule.Patience)
-                    {
-                        plateauFactor *= _o.Schedule.Factor;
-                        plateauWait = 0;
-                    }
-                }
-            }
-
-            if (stopReason == TrainingStopReason.Diverged)
-            {
-                network.load_state_dict(lastGood!);
-                bestEpoch = epochs.Count;
-            }
-            else if (best is not null && _o.EarlyStopping!.RestoreBestWeights)
-            {
-                network.load_state_dict(best);
-                bestEpoch = bestEpochSeen;
-            }
-            if (stopReason == TrainingStopReason.Cancelled)
-                _channel.Warning(MessageSensitivity.None, $"ImageCnn: cancelled after {epochs.Count} complete epochs; keeping the weights of epoch {bestEpoch}.");
+            Fit(checkpoints, resume);
         }
         finally
         {
-            optimizer?.Dispose();
-            trainImages.Dispose();
-            trainLabels.Dispose();
-            if (lastGood is not null)
-                Dispose(lastGood);
-            if (best is not null)
-                Dispose(best);
+            _state.OptimizerOrNull?.Dispose();
         }
         network.eval();
-        foreach (var parameter in network.parameters())
-            parameter.requires_grad = true;
-        return (new TrainingHistory(epochs, stopReason, bestEpoch, train.SkippedRows), diverged);
+        ReportEnd();
+        return _state.ToHistory(data.SkippedRows);
     }
 
-    private (Tensor Images, Tensor Labels) ReadTensors(CnnTrainingSet set, nn.Module<Tensor, Tensor> network, BodyFeatureCache? cache)
+    private void Fit(CnnCheckpoints checkpoints, Checkpoint? resume)
     {
-        var (images, labels) = set.ToTensors(_shape, _device);
-        if (cache is null)
-            return (images, labels);
-        using (images)
-            return (cache.Features(network, images), labels);
+        _callbacks.FitBegin(_state);
+        if (resume is not null)
+            checkpoints.Restore(resume);
+        while (_state.Epoch < options.Epochs && !_state.StopRequested)
+            RunEpoch();
+        _callbacks.FitEnd(_state);
     }
 
-    /// <summary>
-    /// Makes the blocks due at <paramref name="epoch"/> trainable and hands their parameters to the optimizer (created
-    /// with the first of them), so the optimizer only ever holds parameters that train.
-    /// </summary>
-    private optim.Optimizer? StartBlocks(TrainingPlan plan, int epoch, List<TrainableBlock> trainable, optim.Optimizer? optimizer)
+    private void RunEpoch()
     {
-        bool started = false;
-        foreach (var block in plan.Blocks.Where(b => b.TrainsAt(epoch) && b.Parameters.Count > 0 && !trainable.Contains(b)))
-        {
-            foreach (var parameter in block.Parameters)
-                parameter.requires_grad = true;
-            if (optimizer is null)
-                optimizer = OptimizerFactory.Create(block.Parameters, _o);
-            else
-                OptimizerFactory.AddGroup(optimizer, block.Parameters);
-            trainable.Add(block);
-            started = true;
-            if (epoch > 0)
-                _channel.Info(MessageSensitivity.None, $"ImageCnn: from epoch {epoch + 1}, training {block.Name} too.");
-        }
-        if (started)
-            _channel.Info(MessageSensitivity.None,
-                $"ImageCnn: the optimizer holds {optimizer!.parameters().Count()} parameter tensors ({optimizer.parameters().Sum(p => p.numel())} values).");
-        return optimizer;
+        var clock = Stopwatch.StartNew();
+        _data.BeginEpoch(_state.Epoch);
+        ReseedCuda();
+        _state.BeginEpoch();
+        _runner.train();
+        _callbacks.EpochBegin(_state);
+        for (int step = 0; step < _data.StepsPerEpoch && !_state.StopRequested; step++)
+            RunBatch(step);
+        if (_state.StopRequested && _state.ImagesSeen < _data.Count)
+            return;
+        Validate(clock);
+        _state.RecordEpoch();
+        _callbacks.EpochEnd(_state);
+        _state.Epoch++;
     }
 
-    // The optimizer's parameter groups are in the order the blocks were started.
-    private static void SetLearningRates(optim.Optimizer optimizer, List<TrainableBlock> trainable, double rate)
+    private void RunBatch(int step)
     {
-        int i = 0;
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate * trainable[i++].RateMultiplier;
+        using var scope = NewDisposeScope();
+        _state.BeginBatch(step);
+        _callbacks.BatchBegin(_state);
+        if (_state.StopRequested)
+            return;
+        _state.ApplyLearningRate();
+        _state.Batch = _data.Batch(step);
+        _state.Logits = _runner.forward(_state.Batch.Inputs);
+        _state.Loss = _objective.Loss(_state.Logits, _state.Batch);
+        _callbacks.Loss(_state);
+        if (!_state.StopRequested)
+            Optimize();
+        _state.EndBatch();
     }
 
-    private bool IsCancelled()
+    private void Optimize()
     {
-        try
-        {
-            HostServices.ThrowIfCancelled(_host);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
+        var optimizer = _state.Optimizer;
+        optimizer.zero_grad();
+        _state.Loss!.backward();
+        _callbacks.Backward(_state);
+        optimizer.step();
+        _state.GlobalStep++;
+        _callbacks.Step(_state);
+        _state.RecordBatch();
+        _callbacks.BatchEnd(_state);
     }
 
-    // Cross-entropy against class distributions (mixed labels), with the same label smoothing as the hard-label loss.
-    private static Tensor SoftTargetCrossEntropy(Tensor logits, Tensor targets, double smoothing)
+    private void Validate(Stopwatch clock)
     {
-        if (smoothing > 0)
-            targets = targets * (1 - smoothing) + smoothing / targets.shape[1];
-        return -(targets * logits.log_softmax(1)).sum(1).mean();
+        _callbacks.ValidationBegin(_state);
+        (double Loss, double Accuracy)? validation = _data.Validation is var (images, labels) ? Evaluate(images, labels) : null;
+        _state.CompleteEpoch(validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
+        _callbacks.ValidationEnd(_state);
     }
 
-    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> module, Tensor images, Tensor labels)
+    private (double Loss, double Accuracy) Evaluate(Tensor images, Tensor labels)
     {
-        module.eval();
+        _runner.eval();
         long n = labels.shape[0];
         double lossSum = 0;
         long correct = 0;
@@ -312,28 +130,32 @@ internal sealed class CnnTrainingLoop
             {
                 using var scope = NewDisposeScope();
                 long count = Math.Min(EvaluationBatchSize, n - start);
-                var x = images.narrow(0, start, count);
+                var logits = _runner.forward(images.narrow(0, start, count));
                 var y = labels.narrow(0, start, count);
-                var logits = module.forward(x);
                 lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
                 correct += logits.argmax(1).eq(y).sum().item<long>();
             }
         return (lossSum / n, (double)correct / n);
     }
 
-    private static Dictionary<string, Tensor> Snapshot(nn.Module module)
-        => module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-
-    private static void Replace(ref Dictionary<string, Tensor>? target, Dictionary<string, Tensor> value)
+    // CUDA's generator (dropout on the GPU) cannot be saved in a checkpoint, so each epoch seeds it from the run's
+    // seed and the epoch: a resumed run draws what the interrupted one would have. The CPU generator is saved instead.
+    private void ReseedCuda()
     {
-        if (target is not null)
-            Dispose(target);
-        target = value;
+        if (device.type == DeviceType.CUDA)
+            cuda.manual_seed(unchecked(seed * 1_000_003L + _state.Epoch));
     }
 
-    private static void Dispose(Dictionary<string, Tensor> snapshot)
+    private void ReportEnd()
     {
-        foreach (var tensor in snapshot.Values)
-            tensor.Dispose();
+        switch (_state.StopReason)
+        {
+            case TrainingStopReason.Cancelled:
+                _state.Warn($"cancelled after {_state.History.Count} complete epochs; keeping the weights of epoch {_state.WeightsEpoch}.");
+                break;
+            case TrainingStopReason.Requested:
+                _state.Log($"stopped at epoch {_state.Epoch + 1}, step {_state.Step + 1}: {_state.StopMessage}");
+                break;
+        }
     }
 }

@@ -72,6 +72,31 @@ public abstract class CnnTrainingOptions
     /// <summary>Called after every step, e.g. to draw a progress bar.</summary>
     public Action<TrainingProgress>? OnProgress { get; set; }
 
+    /// <summary>
+    /// Callbacks that act on the training events (see <see cref="TrainingCallback"/>), run among the built-in ones
+    /// by their <see cref="TrainingCallback.Order"/>.
+    /// </summary>
+    public IList<TrainingCallback> Callbacks { get; set; } = new List<TrainingCallback>();
+
+    /// <summary>What training minimises; null: cross-entropy with <see cref="LabelSmoothing"/>.</summary>
+    public TrainingObjective? Objective { get; set; }
+
+    /// <summary>Average the weights during training (<see cref="MLExtensions.WeightAveraging.Ema"/> or <see cref="MLExtensions.WeightAveraging.Swa"/>); the fitted model holds the average.</summary>
+    public WeightAveraging? WeightAveraging { get; set; }
+
+    /// <summary>
+    /// Where to write a checkpoint at the end of every epoch (the newest two are kept): everything a run needs to
+    /// continue exactly, written atomically. Null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>
+    /// Continue from the latest complete checkpoint in <see cref="CheckpointDirectory"/> (start at the first epoch
+    /// when it holds none). On the CPU, a run resumed with the same settings ends with the same weights, bit for
+    /// bit, as one that was never interrupted.
+    /// </summary>
+    public bool ResumeFromCheckpoint { get; set; }
+
     /// <summary>Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights.</summary>
     public bool ThrowOnDivergence { get; set; } = true;
 
@@ -92,6 +117,19 @@ public abstract class CnnTrainingOptions
         Require(GradientClipNorm is null or > 0, $"GradientClipNorm must be positive, got {GradientClipNorm}.");
         Require(EarlyStopping is null || ValidationSet is not null || ValidationFraction > 0,
             "EarlyStopping monitors validation data: set ValidationSet or ValidationFraction.");
+        Require(Callbacks is not null && Callbacks.All(c => c is not null), "Callbacks cannot be null or hold null.");
+        Require(Objective is null || LabelSmoothing == 0,
+            $"LabelSmoothing {LabelSmoothing} applies to the default objective only; with an Objective, set the smoothing on it (e.g. TrainingObjective.CrossEntropy(labelSmoothing)).");
+        Require(!ResumeFromCheckpoint || !string.IsNullOrWhiteSpace(CheckpointDirectory),
+            "ResumeFromCheckpoint needs CheckpointDirectory: the directory to resume from.");
+    }
+
+    /// <summary>A copy of these options (sharing callbacks, policies and data) with its own callback list.</summary>
+    internal T Copy<T>() where T : CnnTrainingOptions
+    {
+        var copy = (T)MemberwiseClone();
+        copy.Callbacks = new List<TrainingCallback>(Callbacks);
+        return copy;
     }
 
     private protected static void Require(bool ok, string message)

@@ -45,11 +45,16 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <summary>Start the classifier layer at zero, so the initial loss is exactly ln(classes).</summary>
         public bool ZeroInitializeLastLayer { get; set; }
 
-        /// <summary>A copy of these options with another seed (the copy shares arrays and callbacks).</summary>
-        internal Options WithSeed(int seed)
+        /// <summary>
+        /// A copy of these options for ensemble member <paramref name="member"/> (0-based) with its own seed, and its own
+        /// checkpoint subdirectory so members do not resume each other's runs.
+        /// </summary>
+        internal Options ForMember(int member, int seed)
         {
-            var copy = (Options)MemberwiseClone();
+            var copy = Copy<Options>();
             copy.Seed = seed;
+            if (CheckpointDirectory is { } directory)
+                copy.CheckpointDirectory = Path.Combine(directory, $"member-{member + 1}");
             return copy;
         }
 
@@ -73,8 +78,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
     public Options TrainerOptions => _options;
 
-    /// <summary>Called after every completed epoch with its number and the network being trained (snapshot ensembles).</summary>
-    internal Action<int, nn.Module>? EpochCompleted { get; init; }
+    private const string Name = "ImageCnn";
 
     private static Options Validate(Options o)
     {
@@ -85,19 +89,15 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
 
-    public ImageCnnTransformer Fit(IDataView input)
+    public ImageCnnTransformer Fit(IDataView input) => CnnFit.Run(_host, _options, Name, input, Build);
+
+    private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        using var channel = _host.Start(nameof(Fit));
-        int seed = _options.Seed ?? _host.Rand.Next();
-        var inputs = CnnTrainingInputs.Read(input, _options, seed, _host, channel, "ImageCnn");
         var description = Describe(inputs.Shape, inputs.Labels.Count);
         if (_options.Architecture == CnnArchitecture.Custom)
             CustomArchitectures.Register(_options.CustomArchitectureName, _options.CustomArchitecture!);
-
-        var device = ComputeDeviceResolver.Resolve(_options.Device);
         channel.Info(MessageSensitivity.None,
-            $"ImageCnn: {description.Architecture} on {device.type}, {inputs.Train.Count} training images {inputs.Shape}, {inputs.Labels.Count} classes" +
+            $"{Name}: {description.Architecture} on {device.type}, {inputs.Train.Count} training images {inputs.Shape}, {inputs.Labels.Count} classes" +
             (inputs.Validation is null ? "" : $", {inputs.Validation.Count} validation images"));
 
         random.manual_seed(seed);
@@ -105,17 +105,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         if (description.Architecture != CnnArchitecture.Custom)
             WeightInitializer.Apply(module, _options.Initialization, _options.Activation, _options.ZeroInitializeLastLayer);
         module.to(device);
-
-        var loop = new CnnTrainingLoop(_options, inputs.Shape, description.ClassCount, device, seed, _host, channel)
-        {
-            EpochCompleted = EpochCompleted,
-        };
-        var (history, diverged) = loop.Run(module, TrainingPlan.Everything(module), inputs.Train, inputs.Validation, inputs.ReadAgain);
-        var model = new ImageCnnTransformer(description, module, device, inputs.Labels, _options.FeatureColumnName,
-            _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize, _options.TestTimeAugmentation);
-        if (diverged is not null && _options.ThrowOnDivergence)
-            throw new TrainingDivergedException(diverged, model);
-        return model;
+        return new CnnNetwork(description, module, TrainingPlan.Everything(module));
     }
 
     private NetworkDescription Describe(ImageShape shape, int classes) => new()

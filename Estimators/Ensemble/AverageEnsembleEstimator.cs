@@ -67,7 +67,7 @@ public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransfo
                                         "create the ImageAugmentation without a seed so each member derives one from its own seed.", nameof(template));
         var host = env.Register(nameof(AverageEnsembleEstimator));
         var members = Enumerable.Range(0, count)
-            .Select(i => (IEstimator<ITransformer>)new ImageCnnTrainer(env, template.WithSeed(template.Seed is int seed ? seed + i : host.Rand.Next())))
+            .Select(i => (IEstimator<ITransformer>)new ImageCnnTrainer(env, template.ForMember(i, template.Seed is int seed ? seed + i : host.Rand.Next())))
             .ToArray();
         return new AverageEnsembleEstimator(env, options, members);
     }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MLExtensions.Cnn;
+using MLExtensions.Ensemble;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,24 +17,26 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
 {
     private readonly IHostEnvironment _env;
     private readonly ImageCnnTrainer.Options _options;
+    private readonly int _cycleEpochs;
     private readonly int? _lastSnapshots;
 
     internal SnapshotEnsembleEstimator(IHostEnvironment env, ImageCnnTrainer.Options options, int? lastSnapshots)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Schedule.ScheduleKind != LearningRateSchedule.Kind.Cyclical)
+        if (options.Schedule is not CyclicalSchedule cyclical)
             throw new ArgumentException(
-                $"Snapshot ensembling keeps the weights at the end of each learning-rate cycle, so the schedule must be LearningRateSchedule.Cyclical, not {options.Schedule.ScheduleKind}.",
+                $"Snapshot ensembling keeps the weights at the end of each learning-rate cycle, so the schedule must be LearningRateSchedule.Cyclical, not {options.Schedule}.",
                 nameof(options));
-        int cycles = options.Epochs / options.Schedule.CycleEpochs;
+        int cycles = options.Epochs / cyclical.CycleEpochs;
         if (cycles < 2)
             throw new ArgumentException(
-                $"{options.Epochs} epochs of {options.Schedule.CycleEpochs}-epoch cycles give {cycles} snapshot(s); an ensemble needs at least 2.", nameof(options));
+                $"{options.Epochs} epochs of {cyclical.CycleEpochs}-epoch cycles give {cycles} snapshot(s); an ensemble needs at least 2.", nameof(options));
         if (lastSnapshots is int last && (last < 2 || last > cycles))
             throw new ArgumentOutOfRangeException(nameof(lastSnapshots), $"lastSnapshots must be between 2 and the {cycles} cycles, got {last}.");
         _env = env;
         _options = options;
+        _cycleEpochs = cyclical.CycleEpochs;
         _lastSnapshots = lastSnapshots;
     }
 
@@ -42,19 +45,13 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
     public AverageEnsembleTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        int cycle = _options.Schedule.CycleEpochs;
-        var snapshots = new List<Dictionary<string, Tensor>>();
-        var trainer = new ImageCnnTrainer(_env, _options)
-        {
-            EpochCompleted = (epoch, network) =>
-            {
-                if (epoch % cycle == 0)
-                    snapshots.Add(network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().cpu().clone().DetachFromDisposeScope()));
-            },
-        };
-        var final = trainer.Fit(input);
+        var collector = new SnapshotCollector(_cycleEpochs);
+        var options = _options.Copy<ImageCnnTrainer.Options>();
+        options.Callbacks.Add(collector);
+        var final = new ImageCnnTrainer(_env, options).Fit(input);
         try
         {
+            var snapshots = collector.Snapshots;
             if (snapshots.Count < 2)
                 throw new InvalidOperationException(
                     $"Training stopped after {final.History.Epochs.Count} epochs ({final.History.StopReason}), leaving {snapshots.Count} snapshot(s); an ensemble needs at least 2.");
@@ -62,7 +59,7 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
             var members = kept.Select(weights =>
             {
                 var network = NetworkFactory.Create(final.Description);
-                network.load_state_dict(weights);
+                network.load_state_dict(weights.Dictionary);
                 network.to(final.Device);
                 network.eval();
                 return (ITransformer)new ImageCnnTransformer(final.Description, network, final.Device, final.Labels, final.FeatureColumnName,
@@ -70,13 +67,12 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
             }).ToArray();
             using var channel = _env.Register(nameof(SnapshotEnsembleEstimator)).Start(nameof(Fit));
             channel.Info(MessageSensitivity.None, $"SnapshotEnsemble: {members.Length} members from the ends of epochs " +
-                                                  string.Join(", ", Enumerable.Range(snapshots.Count - members.Length + 1, members.Length).Select(k => k * cycle)) + ".");
+                                                  string.Join(", ", kept.Select(k => k.Epoch)) + ".");
             return new AverageEnsembleTransformer(members, EnsembleCombination.Mean, null, _options.ScoreColumnName, _options.PredictedLabelColumnName);
         }
         finally
         {
-            foreach (var tensor in snapshots.SelectMany(s => s.Values))
-                tensor.Dispose();
+            collector.Release();
         }
     }
 }

@@ -70,12 +70,10 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
 
-    public ImageCnnTransformer Fit(IDataView input)
+    public ImageCnnTransformer Fit(IDataView input) => CnnFit.Run(_host, _options, Name, input, Build);
+
+    private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        using var channel = _host.Start(nameof(Fit));
-        int seed = _options.Seed ?? _host.Rand.Next();
-        var inputs = CnnTrainingInputs.Read(input, _options, seed, _host, channel, Name);
         var pretrained = _options.Pretrained!;
         var description = pretrained.Description with
         {
@@ -87,33 +85,28 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         random.manual_seed(seed);
         var network = NetworkFactory.Create(description);
         WeightTransfer.Apply(pretrained, network, NetworkBlocks.Of(description, network), description);
-        var device = ComputeDeviceResolver.Resolve(_options.Device);
         network.to(device);
         // Moving a module may replace its parameter objects, so the blocks are taken after the move.
         var blocks = NetworkBlocks.Of(description, network);
-
-        var strategy = _options.Strategy;
-        if (strategy.StrategyKind == FineTuneStrategy.Kind.Auto)
-        {
-            int perClass = inputs.Train.Count / inputs.Train.ClassesPresent;
-            strategy = FineTuneStrategy.Choose(perClass, _options.Similarity, blocks.Body.Count, _options.LittleDataImagesPerClass);
-            channel.Info(MessageSensitivity.None,
-                $"{Name}: Auto chose {strategy} for {perClass} training images per class (little below {_options.LittleDataImagesPerClass}) and a {_options.Similarity.ToString().ToLowerInvariant()} domain.");
-        }
-        bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.ReadAgain is null
+        var strategy = ChooseStrategy(inputs, blocks, channel);
+        bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.Augmented is null
                      && description.Architecture != CnnArchitecture.Custom;
         var plan = FineTunePlan.Create(blocks, strategy, _options.BlockLearningRateMultiplier, _options.Dropout, cache);
         channel.Info(MessageSensitivity.None,
             $"{Name}: {PretrainedNetwork.Describe(description)} from {pretrained.Source} on {device.type}, {strategy}; " +
             $"{inputs.Train.Count} training images" + (inputs.Validation is null ? "" : $", {inputs.Validation.Count} validation images") +
             (plan.Cache is null ? "" : "; training the head on cached body features"));
+        return new CnnNetwork(description, network, plan);
+    }
 
-        var loop = new CnnTrainingLoop(_options, inputs.Shape, description.ClassCount, device, seed, _host, channel);
-        var (history, diverged) = loop.Run(network, plan, inputs.Train, inputs.Validation, inputs.ReadAgain);
-        var model = new ImageCnnTransformer(description, network, device, inputs.Labels, _options.FeatureColumnName,
-            _options.ScoreColumnName, _options.PredictedLabelColumnName, history, _options.InferenceBatchSize, _options.TestTimeAugmentation);
-        if (diverged is not null && _options.ThrowOnDivergence)
-            throw new TrainingDivergedException(diverged, model);
-        return model;
+    private FineTuneStrategy ChooseStrategy(CnnTrainingInputs inputs, NetworkBlocks blocks, IChannel channel)
+    {
+        if (_options.Strategy.StrategyKind != FineTuneStrategy.Kind.Auto)
+            return _options.Strategy;
+        int perClass = inputs.Train.Count / inputs.Train.ClassesPresent;
+        var strategy = FineTuneStrategy.Choose(perClass, _options.Similarity, blocks.Body.Count, _options.LittleDataImagesPerClass);
+        channel.Info(MessageSensitivity.None,
+            $"{Name}: Auto chose {strategy} for {perClass} training images per class (little below {_options.LittleDataImagesPerClass}) and a {_options.Similarity.ToString().ToLowerInvariant()} domain.");
+        return strategy;
     }
 }

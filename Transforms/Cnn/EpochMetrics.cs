@@ -28,17 +28,20 @@ public enum TrainingStopReason
     Cancelled,
     /// <summary>The loss became NaN or infinite.</summary>
     Diverged,
+    /// <summary>A training callback asked to stop (<c>TrainingState.RequestStop</c>); <see cref="TrainingHistory.StopMessage"/> says why.</summary>
+    Requested,
 }
 
 /// <summary>The learning curves of one training run.</summary>
 public sealed class TrainingHistory
 {
-    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, TrainingStopReason stopReason, int bestEpoch, long skippedRows)
+    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, TrainingStopReason stopReason, int bestEpoch, long skippedRows, string? stopMessage = null)
     {
         Epochs = epochs;
         StopReason = stopReason;
         BestEpoch = bestEpoch;
         SkippedRows = skippedRows;
+        StopMessage = stopMessage;
     }
 
     public IReadOnlyList<EpochMetrics> Epochs { get; }
@@ -49,6 +52,9 @@ public sealed class TrainingHistory
 
     /// <summary>Training rows left out because their label was missing (key value 0).</summary>
     public long SkippedRows { get; }
+
+    /// <summary>Why training stopped before its last epoch, in words (who asked and why); null when it completed.</summary>
+    public string? StopMessage { get; }
 
     internal void Write(BinaryWriter writer)
     {
@@ -66,11 +72,15 @@ public sealed class TrainingHistory
             writer.Write(e.LearningRate);
             writer.Write(e.Seconds);
         }
+        writer.Write(StopMessage ?? "");
     }
 
-    internal static TrainingHistory Read(BinaryReader reader)
+    /// <param name="hasStopMessage">False for models saved before the stop message was kept.</param>
+    internal static TrainingHistory Read(BinaryReader reader, bool hasStopMessage)
     {
         var reason = (TrainingStopReason)reader.ReadInt32();
+        if (!Enum.IsDefined(reason))
+            throw new InvalidDataException($"The model holds an unknown training stop reason {(int)reason}.");
         int best = reader.ReadInt32();
         long skipped = reader.ReadInt64();
         var epochs = new EpochMetrics[reader.ReadInt32()];
@@ -81,6 +91,7 @@ public sealed class TrainingHistory
             epochs[i] = new EpochMetrics(epoch, loss, accuracy, double.IsNaN(valLoss) ? null : valLoss,
                 double.IsNaN(valAccuracy) ? null : valAccuracy, reader.ReadDouble(), reader.ReadDouble());
         }
-        return new TrainingHistory(epochs, reason, best, skipped);
+        string? message = hasStopMessage && reader.ReadString() is { Length: > 0 } text ? text : null;
+        return new TrainingHistory(epochs, reason, best, skipped, message);
     }
 }

@@ -18,7 +18,9 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
 {
     internal const string LoaderSignature = "ImageCnnTransformer";
     // 0x00010002: test-time augmentation saved with the model.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010002, 0x00010002);
+    // 0x00010003: the training history keeps its stop message. 0x00010002 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010003, 0x00010002);
+    private const uint FirstVersionWithStopMessage = 0x00010003;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -81,7 +83,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
     }
 
     /// <summary>Loads on the CPU, whatever device the model was trained on.</summary>
-    internal static ImageCnnTransformer Load(BinaryReader reader)
+    internal static ImageCnnTransformer Load(BinaryReader reader, uint version)
     {
         var feature = reader.ReadString();
         var score = reader.ReadString();
@@ -92,7 +94,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
             throw new InvalidDataException($"The model holds an unknown test-time augmentation {(int)views}.");
         var description = NetworkDescription.Read(reader);
         var labels = LabelKeys.Read(reader);
-        var history = TrainingHistory.Read(reader);
+        var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage);
         var module = NetworkFactory.Create(description);
         WeightsFormat.Read(reader, module);
         return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch, views);

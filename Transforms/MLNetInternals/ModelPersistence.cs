@@ -12,9 +12,13 @@ internal static class ModelPersistence
     }
 
     internal static T Load<T>(Microsoft.ML.ModelLoadContext ctx, ModelFormat format, Func<BinaryReader, T> read)
+        => Load(ctx, format, (reader, _) => read(reader));
+
+    /// <summary>Loads a component whose bytes differ between versions: <paramref name="read"/> gets the version the model was written with.</summary>
+    internal static T Load<T>(Microsoft.ML.ModelLoadContext ctx, ModelFormat format, Func<BinaryReader, uint, T> read)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ctx.CheckAtModel(format.ToVersionInfo());
-        return read(ctx.Reader);
+        return read(ctx.Reader, ctx.Header.ModelVerWritten);
     }
 }

@@ -1,0 +1,248 @@
+using Microsoft.ML.Runtime;
+using MLExtensions.Cnn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLExtensions;
+
+/// <summary>
+/// What a <see cref="TrainingCallback"/> sees of a training run, and what it may change: the loss (in
+/// <see cref="TrainingCallback.OnLoss"/>), the learning rate (in <see cref="TrainingCallback.OnBatchBegin"/>), the
+/// weights the run ends with (<see cref="RestoreWeights"/>), and whether it goes on (<see cref="RequestStop"/>).
+/// </summary>
+public sealed class TrainingState
+{
+    private readonly IChannel _channel;
+    private readonly List<EpochMetrics> _history = [];
+    private readonly List<TrainableBlock> _blocks = [];
+    private Parameter[] _trainable = [];
+    private optim.Optimizer? _optimizer;
+    private Tensor? _loss;
+    private double? _lossValue;
+    private double _lossSum;
+    private long _correct;
+    private int _seen;
+    private double _firstRate;
+    private int? _weightsEpoch;
+
+    internal TrainingState(string trainer, nn.Module<Tensor, Tensor> network, Device device, int epochs, int stepsPerEpoch,
+        int trainingImages, bool hasValidation, IChannel channel)
+    {
+        Trainer = trainer;
+        Network = network;
+        Device = device;
+        Epochs = epochs;
+        StepsPerEpoch = stepsPerEpoch;
+        TrainingImages = trainingImages;
+        HasValidation = hasValidation;
+        _channel = channel;
+    }
+
+    /// <summary>The trainer's name, as in its log messages ("ImageCnn", "FineTuneImageCnn").</summary>
+    public string Trainer { get; }
+
+    /// <summary>The whole network being trained (frozen parts included), on <see cref="Device"/>.</summary>
+    public nn.Module<Tensor, Tensor> Network { get; }
+
+    public Device Device { get; }
+
+    /// <summary>The optimizer; it exists from <see cref="CallbackOrder.Unfreezing"/> in <see cref="TrainingCallback.OnFitBegin"/> on.</summary>
+    public optim.Optimizer Optimizer
+        => _optimizer ?? throw new InvalidOperationException("The optimizer is created in OnFitBegin at CallbackOrder.Unfreezing; use it from then on.");
+
+    /// <summary>The parameters the optimizer holds: those that train now (a fine-tuning plan may add more at later epochs).</summary>
+    public IReadOnlyList<Parameter> TrainableParameters => _trainable;
+
+    /// <summary>Epochs the run is asked for.</summary>
+    public int Epochs { get; }
+
+    /// <summary>0-based index of the current epoch (<see cref="EpochMetrics.Epoch"/> is this plus one).</summary>
+    public int Epoch { get; internal set; }
+
+    public int StepsPerEpoch { get; }
+
+    /// <summary>0-based index of the current batch within the epoch.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Optimizer steps taken since training began (a resumed run counts those before the checkpoint).</summary>
+    public long GlobalStep { get; internal set; }
+
+    /// <summary>Training images per epoch.</summary>
+    public int TrainingImages { get; }
+
+    public bool HasValidation { get; }
+
+    /// <summary>The current batch; set from the forward pass until the batch ends.</summary>
+    public TrainingBatch? Batch { get; internal set; }
+
+    /// <summary>The network's output for <see cref="Batch"/> [N,K].</summary>
+    public Tensor? Logits { get; internal set; }
+
+    /// <summary>The scalar the backward pass differentiates. Replace it in <see cref="TrainingCallback.OnLoss"/> to change what is optimised.</summary>
+    public Tensor? Loss
+    {
+        get => _loss;
+        set
+        {
+            _loss = value;
+            _lossValue = null;
+        }
+    }
+
+    /// <summary><see cref="Loss"/> as a number (read once per batch from the device).</summary>
+    public double LossValue
+        => _lossValue ??= _loss?.item<float>() ?? throw new InvalidOperationException("There is no loss outside a batch's OnLoss..OnBatchEnd events.");
+
+    /// <summary>The base learning rate of the current step; block multipliers apply on top. Set it in <see cref="TrainingCallback.OnBatchBegin"/>.</summary>
+    public double LearningRate { get; set; }
+
+    /// <summary>The gradients' total L2 norm in this step, when a callback computed it (gradient clipping does).</summary>
+    public double? GradientNorm { get; set; }
+
+    /// <summary>Mean training loss over the epoch's batches so far.</summary>
+    public double TrainLossSoFar => _seen == 0 ? double.NaN : _lossSum / _seen;
+
+    /// <summary>Training accuracy over the epoch's batches so far (with dropout and augmentation active).</summary>
+    public double TrainAccuracySoFar => _seen == 0 ? double.NaN : (double)_correct / _seen;
+
+    /// <summary>Training images the epoch has used so far.</summary>
+    public int ImagesSeen => _seen;
+
+    /// <summary>The epoch's metrics, from <see cref="TrainingCallback.OnValidationEnd"/> on.</summary>
+    public EpochMetrics? Metrics { get; private set; }
+
+    /// <summary>Metrics of every completed epoch (a resumed run includes those before the checkpoint).</summary>
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    public bool StopRequested => StopReason != TrainingStopReason.Completed;
+
+    /// <summary><see cref="TrainingStopReason.Completed"/> while training goes on.</summary>
+    public TrainingStopReason StopReason { get; private set; } = TrainingStopReason.Completed;
+
+    public string? StopMessage { get; private set; }
+
+    /// <summary>Completed epochs whose end the network's weights come from (the last one unless weights were restored).</summary>
+    public int WeightsEpoch => _weightsEpoch ?? _history.Count;
+
+    /// <summary>True once a callback restored earlier weights (the best epoch's, the last good ones).</summary>
+    public bool WeightsRestored => _weightsEpoch is not null;
+
+    /// <summary>
+    /// Ends training after the current step (before it, when asked before the optimizer step); the reason is kept in
+    /// <see cref="TrainingHistory.StopMessage"/>. The first request wins.
+    /// </summary>
+    public void RequestStop(string reason) => RequestStop(TrainingStopReason.Requested, reason);
+
+    internal void RequestStop(TrainingStopReason reason, string message)
+    {
+        if (StopRequested)
+            return;
+        StopReason = reason;
+        StopMessage = message;
+    }
+
+    /// <summary>Writes to the MLContext log, prefixed with the trainer's name.</summary>
+    public void Log(string message) => _channel.Info(MessageSensitivity.None, $"{Trainer}: {message}");
+
+    public void Warn(string message) => _channel.Warning(MessageSensitivity.None, $"{Trainer}: {message}");
+
+    /// <summary>Logs an epoch's metrics as the trainers always have: "ImageCnn epoch 3: loss …".</summary>
+    internal void LogMetrics(EpochMetrics metrics) => _channel.Info(MessageSensitivity.None, $"{Trainer} {metrics}");
+
+    /// <summary>
+    /// A copy of the weights the fitted model would hold if training ended now: the network's, or their average
+    /// when weight averaging is on. On <paramref name="device"/>, or the training device.
+    /// </summary>
+    public WeightSnapshot SnapshotWeights(Device? device = null) => WeightSnapshot.Of(ModelWeights(), _history.Count, device);
+
+    /// <summary>Loads <paramref name="snapshot"/> into the network; the fitted model reports its epoch as the one it holds.</summary>
+    public void RestoreWeights(WeightSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        using (no_grad())
+            Network.load_state_dict(snapshot.Dictionary);
+        _weightsEpoch = snapshot.Epoch;
+    }
+
+    /// <summary>The training images in order, unaugmented, one batch at a time (caller disposes each); null when the network does not see images (cached body features).</summary>
+    internal Func<IEnumerable<Tensor>>? TrainingInputs { get; init; }
+
+    /// <summary>Averaged weights that stand for the network's in snapshots and in the fitted model (weight averaging).</summary>
+    internal IReadOnlyDictionary<string, Tensor>? AveragedWeights { get; set; }
+
+    private IEnumerable<KeyValuePair<string, Tensor>> ModelWeights()
+    {
+        var own = Network.state_dict();
+        if (AveragedWeights is not { } averaged)
+            return own;
+        return own.Select(p => new KeyValuePair<string, Tensor>(p.Key, averaged.TryGetValue(p.Key, out var a) ? a : p.Value));
+    }
+
+    internal optim.Optimizer? OptimizerOrNull => _optimizer;
+
+    /// <summary>The blocks that train, in the order of the optimizer's parameter groups.</summary>
+    internal IReadOnlyList<TrainableBlock> TrainingBlocks => _blocks;
+
+    internal void StartTraining(TrainableBlock block, optim.Optimizer optimizer)
+    {
+        _optimizer = optimizer;
+        _blocks.Add(block);
+        _trainable = _blocks.SelectMany(b => b.Parameters).ToArray();
+    }
+
+    /// <summary>Gives every parameter group the step's rate times its block's multiplier.</summary>
+    internal void ApplyLearningRate()
+    {
+        int i = 0;
+        foreach (var group in Optimizer.ParamGroups)
+            group.LearningRate = LearningRate * _blocks[i++].RateMultiplier;
+        if (Step == 0)
+            _firstRate = LearningRate;
+    }
+
+    internal void BeginEpoch()
+    {
+        (_lossSum, _correct, _seen) = (0, 0, 0);
+        Metrics = null;
+    }
+
+    internal void BeginBatch(int step)
+    {
+        Step = step;
+        GradientNorm = null;
+    }
+
+    internal void RecordBatch()
+    {
+        var batch = Batch!;
+        _lossSum += LossValue * batch.Count;
+        _correct += Logits!.argmax(1).eq(batch.Labels).sum().item<long>();
+        _seen += batch.Count;
+    }
+
+    internal void EndBatch()
+    {
+        Batch = null;
+        Logits = null;
+        Loss = null;
+    }
+
+    internal void CompleteEpoch(double? validationLoss, double? validationAccuracy, double seconds)
+        => Metrics = new EpochMetrics(Epoch + 1, _lossSum / TrainingImages, (double)_correct / TrainingImages,
+            validationLoss, validationAccuracy, _firstRate, seconds);
+
+    internal void RecordEpoch() => _history.Add(Metrics!);
+
+    /// <summary>Continues a run from a checkpoint: the next epoch, the steps taken and the history so far.</summary>
+    internal void Resume(int epoch, long globalStep, IEnumerable<EpochMetrics> history)
+    {
+        Epoch = epoch;
+        GlobalStep = globalStep;
+        _history.Clear();
+        _history.AddRange(history);
+    }
+
+    internal TrainingHistory ToHistory(long skippedRows)
+        => new(_history.ToArray(), StopReason, WeightsEpoch, skippedRows, StopMessage);
+}
