@@ -66,7 +66,8 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
     private void RunEpoch()
     {
         var clock = Stopwatch.StartNew();
-        _data.BeginEpoch(_state.Epoch);
+        if (!BeginEpochData())
+            return;
         ReseedCuda();
         _state.BeginEpoch();
         _runner.train();
@@ -79,6 +80,21 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         _state.RecordEpoch();
         _callbacks.EpochEnd(_state);
         _state.Epoch++;
+    }
+
+    // Reading augmented data again checks for cancellation itself; a cancel there ends training like one between batches.
+    private bool BeginEpochData()
+    {
+        try
+        {
+            _data.BeginEpoch(_state.Epoch);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            _state.RequestStop(TrainingStopReason.Cancelled, $"cancelled before epoch {_state.Epoch + 1}, after {_state.History.Count} complete epochs.");
+            return false;
+        }
     }
 
     private void RunBatch(int step)

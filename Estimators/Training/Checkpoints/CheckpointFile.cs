@@ -91,6 +91,8 @@ internal static partial class CheckpointFile
     /// <summary>Deletes every checkpoint but the newest <paramref name="keep"/>, and temporary files left by a crash.</summary>
     internal static void RemoveAllBut(string directory, int keep)
     {
+        if (!Directory.Exists(directory))
+            return;
         var complete = Complete(directory);
         foreach (var (_, path) in complete.Take(Math.Max(0, complete.Count - keep)))
             File.Delete(path);
