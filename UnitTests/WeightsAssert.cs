@@ -18,6 +18,14 @@ internal static class WeightsAssert
         }
     }
 
+    /// <summary>Same shape, type and bytes.</summary>
+    internal static bool Identical(Tensor a, Tensor b)
+    {
+        using var left = a.detach().cpu().contiguous();
+        using var right = b.detach().cpu().contiguous();
+        return left.dtype == right.dtype && left.shape.SequenceEqual(right.shape) && left.bytes.SequenceEqual(right.bytes);
+    }
+
     /// <summary>The same epochs with the same metrics, bit for bit (seconds aside).</summary>
     internal static void SameHistory(TrainingHistory expected, TrainingHistory actual, string what)
     {

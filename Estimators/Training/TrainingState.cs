@@ -229,8 +229,10 @@ public sealed class TrainingState
     }
 
     internal void CompleteEpoch(double? validationLoss, double? validationAccuracy, double seconds)
-        => Metrics = new EpochMetrics(Epoch + 1, _lossSum / TrainingImages, (double)_correct / TrainingImages,
-            validationLoss, validationAccuracy, _firstRate, seconds);
+        => CompleteEpoch(new EpochMetrics(Epoch + 1, _lossSum / TrainingImages, (double)_correct / TrainingImages,
+            validationLoss, validationAccuracy, _firstRate, seconds));
+
+    internal void CompleteEpoch(EpochMetrics metrics) => Metrics = metrics;
 
     internal void RecordEpoch() => _history.Add(Metrics!);
 
