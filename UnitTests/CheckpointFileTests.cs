@@ -101,6 +101,25 @@ public sealed class CheckpointFileTests
     }
 
     [TestMethod]
+    public void AUsersStatefulCallbackCarriesItsStateAcrossAResume()
+    {
+        using var directory = new TempDirectory();
+        var uninterrupted = new StepCounter();
+        var counted = Tiny(o => { o.Epochs = 4; o.ValidationFraction = 0.25; o.Callbacks.Add(uninterrupted); });
+        Train(counted);
+
+        TrainAndCancel(Tiny(o => { o.Epochs = 4; o.ValidationFraction = 0.25; o.CheckpointDirectory = directory.Path; o.Callbacks.Add(new StepCounter()); }), afterEpoch: 2);
+        var resumed = new StepCounter();
+        Train(Resuming(Tiny(o => { o.Epochs = 4; o.ValidationFraction = 0.25; o.CheckpointDirectory = directory.Path; o.Callbacks.Add(resumed); })));
+        Assert.AreEqual(uninterrupted.Steps, resumed.Steps, "the count continued from the checkpoint");
+        Assert.AreEqual(uninterrupted.LossSum, resumed.LossSum, "and so did the loss it summed");
+
+        var without = Resuming(Options(directory.Path));
+        TestAssert.MessageContains(Assert.ThrowsExactly<InvalidDataException>(() => Train(without)),
+            directory.File("epoch-0004.mlxckpt"), "holds the state of StepCounter, a callback this run does not have");
+    }
+
+    [TestMethod]
     public void ResumingFromAnEmptyDirectoryStartsAtTheFirstEpoch()
     {
         using var directory = new TempDirectory();
@@ -144,6 +163,30 @@ public sealed class CheckpointFileTests
         var options = Tiny(o => o.ResumeFromCheckpoint = true);
         TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().MulticlassClassification.Trainers.ImageCnn(options)),
             "ResumeFromCheckpoint needs CheckpointDirectory");
+    }
+
+    /// <summary>Counts the steps and sums the losses of the whole run, resumed runs included.</summary>
+    private sealed class StepCounter : TrainingCallback
+    {
+        public long Steps { get; private set; }
+        public double LossSum { get; private set; }
+
+        public override void OnFitBegin(TrainingState state) => (Steps, LossSum) = (0, 0);
+
+        public override void OnStep(TrainingState state)
+        {
+            Steps++;
+            LossSum += state.LossValue;
+        }
+
+        public override void SaveState(TrainingState state, CheckpointState checkpoint)
+        {
+            checkpoint.Set("steps", Steps);
+            checkpoint.Set("loss sum", LossSum);
+        }
+
+        public override void LoadState(TrainingState state, CheckpointState checkpoint)
+            => (Steps, LossSum) = (checkpoint.GetInt64("steps"), checkpoint.GetDouble("loss sum"));
     }
 
     // The scenario's images as flat 784-value vectors, labelled by the parity of their row.

@@ -167,7 +167,9 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         switch (_state.StopReason)
         {
             case TrainingStopReason.Cancelled:
-                _state.Warn($"cancelled after {_state.History.Count} complete epochs; keeping the weights of epoch {_state.WeightsEpoch}.");
+                _state.Warn($"cancelled after {_state.History.Count} complete epochs; keeping " + (_state.WeightsRestored || _state.ImagesSeen == 0
+                    ? $"the weights of epoch {_state.WeightsEpoch}."
+                    : $"the weights after {_state.ImagesSeen} images of epoch {_state.Epoch + 1}."));
                 break;
             case TrainingStopReason.Requested:
                 _state.Log($"stopped at epoch {_state.Epoch + 1}, step {_state.Step + 1}: {_state.StopMessage}");
