@@ -9,7 +9,7 @@ namespace MLExtensions.Cnn;
 /// </summary>
 internal sealed class BodyFeatureCache
 {
-    private const int BatchSize = 512;
+    internal const int BatchSize = 512;
     private readonly nn.Module<Tensor, Tensor> _classifier;
 
     internal BodyFeatureCache(nn.Module<Tensor, Tensor> classifier, double dropout)
@@ -21,10 +21,10 @@ internal sealed class BodyFeatureCache
     /// <summary>Dropout then the classifier layer: what trains on the cached features.</summary>
     public nn.Module<Tensor, Tensor> Head { get; }
 
-    /// <summary>The classifier layer's input for every image, as one N×F tensor on the images' device.</summary>
-    internal Tensor Features(nn.Module<Tensor, Tensor> network, Tensor images)
+    /// <summary>The classifier layer's input for every image of <paramref name="batches"/> (each disposed here), as one N×F tensor on their device.</summary>
+    internal Tensor Features(nn.Module<Tensor, Tensor> network, IEnumerable<Tensor> batches)
     {
-        var batches = new List<Tensor>();
+        var features = new List<Tensor>();
         Tensor? captured = null;
         var hook = _classifier.register_forward_pre_hook((_, input) =>
         {
@@ -35,18 +35,19 @@ internal sealed class BodyFeatureCache
         try
         {
             using (no_grad())
-                for (long start = 0; start < images.shape[0]; start += BatchSize)
-                {
-                    using var scope = NewDisposeScope();
-                    network.forward(images.narrow(0, start, Math.Min(BatchSize, images.shape[0] - start)));
-                    batches.Add(captured!);
-                }
-            return cat(batches, 0);
+                foreach (var batch in batches)
+                    using (batch)
+                    {
+                        using var scope = NewDisposeScope();
+                        network.forward(batch);
+                        features.Add(captured!);
+                    }
+            return cat(features, 0);
         }
         finally
         {
             hook.remove();
-            foreach (var batch in batches)
+            foreach (var batch in features)
                 batch.Dispose();
         }
     }

@@ -7,13 +7,15 @@ using static TorchSharp.torch;
 namespace MLExtensions.Cnn;
 
 /// <summary>
-/// The batches a CNN training run draws: the training images as one tensor on the training device (or, for a
-/// linear probe, the frozen body's outputs for them), shuffled every epoch with a seeded generator, augmented per
-/// batch; the validation images; and the state a checkpoint needs to continue the same shuffles and augmentations.
+/// The batches a CNN training run draws: the training rows (their images from the set's store, read ahead on
+/// worker threads when it is on disk, or, for a linear probe, the frozen body's outputs for them), shuffled every
+/// epoch with a seeded generator, augmented per batch; the validation rows; and the state a checkpoint needs to
+/// continue the same shuffles and augmentations. The shuffle permutes row indices, so it is the same wherever the
+/// images are kept.
 /// </summary>
 internal sealed class CnnTrainingData : IDisposable
 {
-    private readonly ImageShape _shape;
+    private readonly CnnTrainingOptions _options;
     private readonly int _classes;
     private readonly Device _device;
     private readonly nn.Module<Tensor, Tensor> _network;
@@ -24,22 +26,22 @@ internal sealed class CnnTrainingData : IDisposable
     private readonly ReproducibleRandom _shuffle;
     private readonly long[] _order;
     private CnnTrainingSet _train;
-    private Tensor _images;
-    private Tensor _labels;
+    private SetBatches _batches;
 
     internal CnnTrainingData(CnnTrainingOptions options, CnnTrainingInputs inputs, nn.Module<Tensor, Tensor> network,
         BodyFeatureCache? cache, int classes, Device device, int seed, IChannel channel)
     {
         if (cache is not null && (inputs.Augmented is not null || options.Augmentation is not null))
             throw new InvalidOperationException("Cached body features cannot be used with augmentation: the images change every epoch.");
-        (_shape, _classes, _device, _network, _cache, _augmented) = (inputs.Shape, classes, device, network, cache, inputs.Augmented);
+        (_options, _classes, _device, _network, _cache, _augmented) = (options, classes, device, network, cache, inputs.Augmented);
         _train = inputs.Train;
-        (_images, _labels) = ReadTensors(_train);
+        _train.Store.Share();
+        _batches = Batches(_train);
         if (inputs.Validation is { } validation)
-            Validation = ReadTensors(validation);
+            Validation = Batches(validation);
         _augmentation = options.Augmentation;
         _augmentationDraws = _augmentation is null ? null : new AugmentationContext(_augmentation.Seed ?? seed * 7919L + 1, device);
-        _augmentation?.Fit(_images);
+        FitAugmentation();
 
         Count = _train.Count;
         BatchSize = Math.Min(options.BatchSize, Count);
@@ -55,7 +57,9 @@ internal sealed class CnnTrainingData : IDisposable
     public int Count { get; }
     public int BatchSize { get; }
     public int StepsPerEpoch { get; }
-    public (Tensor Images, Tensor Labels)? Validation { get; }
+
+    /// <summary>The validation rows, or null without validation.</summary>
+    public SetBatches? Validation { get; }
 
     /// <summary>Training rows left out of the latest read for a missing label.</summary>
     public long SkippedRows => _train.SkippedRows;
@@ -69,26 +73,34 @@ internal sealed class CnnTrainingData : IDisposable
         if (epoch > 0 && _augmented is not null)
             ReadAgain(epoch);
         _shuffle.Shuffle(_order);
+        _batches.Begin(OrderOf, StepsPerEpoch);
+    }
+
+    private long[] OrderOf(int step)
+    {
+        int start = step * BatchSize;
+        return _order.AsSpan(start, Math.Min(BatchSize, Count - start)).ToArray();
     }
 
     private void ReadAgain(int epoch)
     {
-        _images.Dispose();
-        _labels.Dispose();
-        _train = _augmented!.Read();
-        if (_train.Count != Count)
-            throw new InvalidOperationException($"The augmented training data had {Count} labelled rows in epoch 1 but {_train.Count} in epoch {epoch + 1}.");
-        (_images, _labels) = ReadTensors(_train);
+        var train = _augmented!.Read();
+        if (train.Count != Count)
+        {
+            train.Dispose();
+            throw new InvalidOperationException($"The augmented training data had {Count} labelled rows in epoch 1 but {train.Count} in epoch {epoch + 1}.");
+        }
+        _batches.Dispose();
+        _train.Dispose();
+        _train = train;
+        _batches = Batches(_train);
     }
 
     /// <summary>Batch <paramref name="step"/> of the epoch's order, augmented; its tensors belong to the caller's dispose scope.</summary>
     internal TrainingBatch Batch(int step)
     {
-        int start = step * BatchSize, count = Math.Min(BatchSize, Count - start);
-        var rows = _order.AsSpan(start, count).ToArray();
-        var index = tensor(rows).to(_device);
-        var inputs = _images.index_select(0, index);
-        var labels = _labels.index_select(0, index);
+        var rows = OrderOf(step);
+        var (inputs, labels) = _batches.Load(step);
         Tensor? targets = null;
         if (_augmentation is not null)
             using (no_grad())
@@ -101,12 +113,17 @@ internal sealed class CnnTrainingData : IDisposable
     }
 
     /// <summary>The training inputs in their stored order, unaugmented, a batch at a time; the caller disposes each.</summary>
-    internal IEnumerable<Tensor> InputsInOrder()
-    {
-        for (long start = 0; start < Count; start += BatchSize)
-            yield return _images.narrow(0, start, Math.Min(BatchSize, Count - start));
-    }
+    internal IEnumerable<Tensor> InputsInOrder() => _batches.InOrder(BatchSize);
 
+    // PCA lighting fits the channel statistics of (at most) the first 10,000 training images.
+    private void FitAugmentation()
+    {
+        if (_augmentation is null || !_augmentation.NeedsFit)
+            return;
+        using var scope = NewDisposeScope();
+        var first = _train.StoreRows(0, Math.Min(_train.Count, ImageAugmentation.FitImages));
+        _augmentation.Fit(_train.Store.Load(first, _device));
+    }
     internal void SaveState(CheckpointState checkpoint)
     {
         checkpoint.Set("order", _order);
@@ -137,24 +154,19 @@ internal sealed class CnnTrainingData : IDisposable
         _augmented?.SkipPasses(nextEpoch - 1);
     }
 
-    private (Tensor Images, Tensor Labels) ReadTensors(CnnTrainingSet set)
+    private SetBatches Batches(CnnTrainingSet set)
     {
-        var (images, labels) = set.ToTensors(_shape, _device);
-        if (_cache is null)
-            return (images, labels);
-        using (images)
-            return (_cache.Features(_network, images), labels);
+        var batches = new SetBatches(set, _device, _options.PrefetchWorkers);
+        if (_cache is not null)
+            batches.CacheFeatures(images => _cache.Features(_network, images), BodyFeatureCache.BatchSize);
+        return batches;
     }
 
     public void Dispose()
     {
-        _images.Dispose();
-        _labels.Dispose();
-        if (Validation is var (images, labels))
-        {
-            images.Dispose();
-            labels.Dispose();
-        }
+        _batches.Dispose();
+        Validation?.Dispose();
+        _train.Dispose();
         _augmentationDraws?.Dispose();
     }
 }

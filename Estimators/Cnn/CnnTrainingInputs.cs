@@ -9,7 +9,7 @@ namespace MLExtensions.Cnn;
 /// the training set, the validation set (given, or split off), and how to read the training data again when an
 /// upstream <c>AugmentImages</c> step draws new images on every pass.
 /// </summary>
-internal sealed class CnnTrainingInputs
+internal sealed class CnnTrainingInputs : IDisposable
 {
     private CnnTrainingInputs(LabelKeys labels, ImageShape shape, CnnTrainingSet train, CnnTrainingSet? validation, AugmentedTrainingData? augmented)
     {
@@ -34,15 +34,19 @@ internal sealed class CnnTrainingInputs
         var (features, shape) = ImageColumn.Resolve(input.Schema, options.FeatureColumnName, options.DeclaredShape(), allowMLImage: true);
         options.Augmentation?.Check(shape);
 
-        var train = CnnTrainingSet.Read(input, features, label, shape, labels.Count, host, "training");
+        var train = CnnTrainingSet.Read(input, features, label, shape, labels.Count, options, host, "training");
         if (train.SkippedRows > 0)
             channel.Warning(MessageSensitivity.None, $"{trainer}: left out {train.SkippedRows} training rows whose label '{label.Name}' is missing.");
+        channel.Info(MessageSensitivity.None, $"{trainer}: {train.Count} training images, kept {train.Store.Description}.");
         if (train.Count == 0)
             throw new InvalidOperationException($"{trainer} cannot train: the training data has no rows with a label in column '{label.Name}'.");
 
         // The same seed gives the same stratified split on every read of the same labels.
         (CnnTrainingSet Train, CnnTrainingSet Validation) Split(CnnTrainingSet set)
-            => set.SplitStratified(options.ValidationFraction, new Random(seed), shape.Size);
+        {
+            using (set)
+                return set.SplitStratified(options.ValidationFraction, new Random(seed));
+        }
         CnnTrainingSet? validation = null;
         if (options.ValidationSet is { } validationView)
         {
@@ -51,7 +55,7 @@ internal sealed class CnnTrainingInputs
                 throw new ArgumentOutOfRangeException(nameof(input),
                     $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
             var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true);
-            validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, host, "validation");
+            validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, options, host, "validation");
         }
         else if (options.ValidationFraction > 0)
         {
@@ -71,10 +75,20 @@ internal sealed class CnnTrainingInputs
             channel.Info(MessageSensitivity.None, $"{trainer}: column '{features.Name}' is augmented; reading the training data again for every epoch.");
             augmented = new AugmentedTrainingData(input, features, () =>
             {
-                var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, host, "training");
-                return options.ValidationSet is null && options.ValidationFraction > 0 ? Split(again).Train : again;
+                var again = CnnTrainingSet.Read(input, features, label, shape, labels.Count, options, host, "training");
+                if (options.ValidationSet is not null || options.ValidationFraction == 0)
+                    return again;
+                var (trainPart, unused) = Split(again);
+                unused.Dispose();
+                return trainPart;
             });
         }
         return new CnnTrainingInputs(labels, shape, train, validation, augmented);
+    }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Validation?.Dispose();
     }
 }

@@ -130,28 +130,28 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
     private void Validate(Stopwatch clock)
     {
         _callbacks.ValidationBegin(_state);
-        (double Loss, double Accuracy)? validation = _data.Validation is var (images, labels) ? Evaluate(images, labels) : null;
+        (double Loss, double Accuracy)? validation = _data.Validation is { } rows ? Evaluate(rows) : null;
         _state.CompleteEpoch(validation?.Loss, validation?.Accuracy, clock.Elapsed.TotalSeconds);
         _callbacks.ValidationEnd(_state);
     }
 
-    private (double Loss, double Accuracy) Evaluate(Tensor images, Tensor labels)
+    private (double Loss, double Accuracy) Evaluate(SetBatches validation)
     {
         _runner.eval();
-        long n = labels.shape[0];
+        long start = 0, correct = 0;
         double lossSum = 0;
-        long correct = 0;
         using (no_grad())
-            for (long start = 0; start < n; start += EvaluationBatchSize)
-            {
-                using var scope = NewDisposeScope();
-                long count = Math.Min(EvaluationBatchSize, n - start);
-                var logits = _runner.forward(images.narrow(0, start, count));
-                var y = labels.narrow(0, start, count);
-                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-            }
-        return (lossSum / n, (double)correct / n);
+            foreach (var inputs in validation.InOrder(EvaluationBatchSize))
+                using (inputs)
+                {
+                    using var scope = NewDisposeScope();
+                    var logits = _runner.forward(inputs);
+                    var y = validation.Labels.narrow(0, start, inputs.shape[0]);
+                    lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    start += inputs.shape[0];
+                }
+        return (lossSum / start, (double)correct / start);
     }
 
     // CUDA's generator (dropout on the GPU) cannot be saved in a checkpoint, so each epoch seeds it from the run's

@@ -100,6 +100,22 @@ public abstract class CnnTrainingOptions
     /// <summary>Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights.</summary>
     public bool ThrowOnDivergence { get; set; } = true;
 
+    /// <summary>
+    /// Memory for the training (and, separately, the validation) images, in bytes: images that fit are kept in memory,
+    /// as bytes when they are 8-bit (an image column) and floats otherwise; larger data goes to a disk cache in
+    /// <see cref="DataCacheDirectory"/> written on the first pass and read a batch at a time. Default 1 GiB.
+    /// </summary>
+    public long DataCacheBytes { get; set; } = DefaultDataCacheBytes;
+
+    /// <summary>Where the disk cache of images larger than <see cref="DataCacheBytes"/> goes (deleted after training); null: the temporary folder.</summary>
+    public string? DataCacheDirectory { get; set; }
+
+    /// <summary>Threads that read the next batches from the disk cache while a step trains; 0 reads them on the training thread.</summary>
+    public int PrefetchWorkers { get; set; } = 2;
+
+    /// <summary>The default <see cref="DataCacheBytes"/>: 1 GiB.</summary>
+    public const long DefaultDataCacheBytes = 1L << 30;
+
     /// <summary>Rows per forward pass of the fitted transformer's <c>Transform</c>.</summary>
     public int InferenceBatchSize { get; set; } = ImageCnnTransformer.DefaultInferenceBatchSize;
 
@@ -109,6 +125,8 @@ public abstract class CnnTrainingOptions
         Require(Epochs >= 1, $"Epochs must be at least 1, got {Epochs}.");
         Require(BatchSize >= 1, $"BatchSize must be at least 1, got {BatchSize}.");
         Require(InferenceBatchSize >= 1, $"InferenceBatchSize must be at least 1, got {InferenceBatchSize}.");
+        Require(DataCacheBytes >= 0, $"DataCacheBytes must be 0 (always the disk cache) or more, got {DataCacheBytes}.");
+        Require(PrefetchWorkers is >= 0 and <= 64, $"PrefetchWorkers must be in [0, 64], got {PrefetchWorkers}.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate must be positive, got {LearningRate}.");
         Require(Dropout is >= 0 and < 1, $"Dropout must be in [0, 1), got {Dropout}.");
         Require(LabelSmoothing is >= 0 and < 1, $"LabelSmoothing must be in [0, 1), got {LabelSmoothing}.");

@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLExtensions.Data;
 using MLExtensions.Images;
@@ -9,50 +8,52 @@ using static TorchSharp.torch;
 namespace MLExtensions.Cnn;
 
 /// <summary>
-/// Images (N×C×H×W floats, from float vectors or MLImage columns) and 0-based class indices read from a data view,
-/// rows with a missing label left out.
+/// Labelled images read from a data view: 0-based class indices in memory, the images in an <see cref="ImageStore"/>
+/// (in memory or on disk, by the memory budget), rows with a missing label left out. Subsets share the store.
 /// </summary>
-internal sealed class CnnTrainingSet
+internal sealed class CnnTrainingSet : IDisposable
 {
-    private CnnTrainingSet(float[] images, long[] labels, int count, long skipped)
+    private readonly long[] _storeRows;
+
+    private CnnTrainingSet(ImageStore store, long[] storeRows, long[] labels, long skipped)
     {
-        Images = images;
+        Store = store;
+        _storeRows = storeRows;
         Labels = labels;
-        Count = count;
         SkippedRows = skipped;
     }
 
-    /// <summary>Images, one after another; only the first <see cref="Count"/> are data (the arrays may be longer).</summary>
-    public float[] Images { get; }
+    public ImageStore Store { get; }
 
-    /// <summary>0-based class indices; only the first <see cref="Count"/> are data.</summary>
+    /// <summary>0-based class index of every row.</summary>
     public long[] Labels { get; }
 
-    public int Count { get; }
+    public int Count => Labels.Length;
     public long SkippedRows { get; }
 
-    /// <summary>How many different classes the labelled rows hold.</summary>
-    public int ClassesPresent
+    /// <summary>How many different classes the rows hold.</summary>
+    public int ClassesPresent => Labels.Distinct().Count();
+
+    /// <summary>The store rows of this set's <paramref name="rows"/>.</summary>
+    internal long[] StoreRows(ReadOnlySpan<long> rows)
     {
-        get
-        {
-            var seen = new HashSet<long>();
-            foreach (var label in Labels.AsSpan(0, Count))
-                seen.Add(label);
-            return seen.Count;
-        }
+        var storeRows = new long[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+            storeRows[i] = _storeRows[rows[i]];
+        return storeRows;
     }
 
+    /// <summary>The store rows of this set's rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>.</summary>
+    internal long[] StoreRows(long start, int count) => _storeRows.AsSpan((int)start, count).ToArray();
+
+    /// <summary>Reads the labelled rows of <paramref name="data"/>, as 8-bit planes when the images are 8-bit.</summary>
     internal static CnnTrainingSet Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label,
-        ImageShape shape, int classes, IHostEnvironment host, string role)
+        ImageShape shape, int classes, CnnTrainingOptions options, IHostEnvironment host, string role)
     {
-        // One array of the right size (no per-row arrays, no second copy): it becomes the training tensor's storage.
         long rows = RowCount.Of(data);
-        if (rows * shape.Size > Array.MaxLength)
-            throw new InvalidOperationException($"The {role} data has {rows} images of {shape.Size} values, more than one array can hold.");
-        var images = new float[rows * shape.Size];
-        var labels = new long[rows];
-        int count = 0;
+        var format = ImageRowFormat.For(shape, bytes: ImageColumn.IsMLImage(features));
+        using var writer = ImageStoreWriter.Create(shape, format, rows, options.DataCacheBytes, options.DataCacheDirectory ?? Path.GetTempPath());
+        var labels = new List<long>();
         long skipped = 0, row = -1;
         uint key = 0;
         using (var cursor = data.GetRowCursor([features, label]))
@@ -72,35 +73,34 @@ internal sealed class CnnTrainingSet
                     skipped++;
                     continue;
                 }
-                var image = images.AsSpan(count * shape.Size, shape.Size);
-                reader.Read(image);
-                int bad = FiniteValues.FirstNonFinite(image);
-                if (bad >= 0)
-                    throw new InvalidOperationException(
-                        $"Column '{features.Name}' of the {role} data has a non-finite value ({image[bad]}) at row {row}, element {bad}.");
-                labels[count++] = key - 1;
+                if (format.IsBytes)
+                    reader.ReadBytes(writer.NextRow());
+                else
+                    ReadFloats(reader, writer.NextFloatRow(), features.Name, role, row);
+                writer.Commit();
+                labels.Add(key - 1);
             }
         }
-        return new CnnTrainingSet(images, labels, count, skipped);
+        var store = writer.Complete();
+        return new CnnTrainingSet(store, Enumerable.Range(0, labels.Count).Select(i => (long)i).ToArray(), labels.ToArray(), skipped);
     }
 
-    /// <summary>The rows at <paramref name="indices"/>, as a new set.</summary>
-    internal CnnTrainingSet Subset(IReadOnlyList<int> indices, int imageSize)
+    private static void ReadFloats(ImageReader reader, Span<float> image, string column, string role, long row)
     {
-        var images = new float[indices.Count * imageSize];
-        var labels = new long[indices.Count];
-        for (int i = 0; i < indices.Count; i++)
-        {
-            Array.Copy(Images, (long)indices[i] * imageSize, images, (long)i * imageSize, imageSize);
-            labels[i] = Labels[indices[i]];
-        }
-        return new CnnTrainingSet(images, labels, indices.Count, 0);
+        reader.Read(image);
+        int bad = FiniteValues.FirstNonFinite(image);
+        if (bad >= 0)
+            throw new InvalidOperationException($"Column '{column}' of the {role} data has a non-finite value ({image[bad]}) at row {row}, element {bad}.");
     }
+
+    /// <summary>The rows at <paramref name="indices"/>, as a new set sharing the store.</summary>
+    internal CnnTrainingSet Subset(IReadOnlyList<int> indices)
+        => new(Store.Share(), indices.Select(i => _storeRows[i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), 0);
 
     /// <summary>
     /// Splits off a stratified validation set: the same fraction of every class, chosen with <paramref name="random"/>.
     /// </summary>
-    internal (CnnTrainingSet Train, CnnTrainingSet Validation) SplitStratified(double fraction, Random random, int imageSize)
+    internal (CnnTrainingSet Train, CnnTrainingSet Validation) SplitStratified(double fraction, Random random)
     {
         var train = new List<int>();
         var validation = new List<int>();
@@ -114,18 +114,11 @@ internal sealed class CnnTrainingSet
         }
         train.Sort();
         validation.Sort();
-        return (Subset(train, imageSize), Subset(validation, imageSize));
+        return (Subset(train), Subset(validation));
     }
 
-    /// <summary>
-    /// The images as an N×C×H×W tensor and the labels as a vector, on <paramref name="device"/>. On the CPU they share
-    /// this set's arrays (pinned while the tensors live) instead of copying them.
-    /// </summary>
-    internal (Tensor Images, Tensor Labels) ToTensors(ImageShape shape, Device device)
-    {
-        using var scope = NewDisposeScope();
-        var images = from_array(Images).narrow(0, 0, (long)Count * shape.Size).view(Count, shape.Channels, shape.Height, shape.Width).to(device);
-        var labels = from_array(Labels).narrow(0, 0, Count).to(device);
-        return (images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
-    }
+    /// <summary>The labels as a vector on <paramref name="device"/>, in the caller's dispose scope.</summary>
+    internal Tensor LabelTensor(Device device) => tensor(Labels).to(device);
+
+    public void Dispose() => Store.Dispose();
 }

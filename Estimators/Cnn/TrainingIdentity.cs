@@ -25,7 +25,7 @@ internal sealed class TrainingIdentity
         ("optimizer", options.Optimizer.ToString()),
         ("parameter groups", string.Join("; ", plan.Blocks.Select(b => $"{b.Name} ({b.Parameters.Count} tensors) from epoch {(b.FromEpoch == TrainableBlock.Never ? "never" : b.FromEpoch + 1)} ×{b.RateMultiplier:R}"))),
         ("training images", data.Count.ToString()),
-        ("validation images", data.Validation is var (images, _) ? images.shape[0].ToString() : "none"),
+        ("validation images", data.Validation?.Count.ToString() ?? "none"),
         ("batch size", data.BatchSize.ToString()),
         ("seed", seed.ToString()),
         ("augmentation", options.Augmentation is { } a ? $"{string.Join(", ", a.Operations.Select(o => o.GetType().Name))} (seed {a.Seed?.ToString() ?? "from the trainer's"})" : "none"),

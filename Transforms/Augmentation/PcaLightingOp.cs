@@ -25,7 +25,7 @@ public sealed class PcaLightingOp : AugmentationOp
     public IReadOnlyList<float>? Eigenvalues => _eigenvalues;
 
     // A C×C covariance is estimated well from this many images; using all would copy the whole set in double.
-    private const long FitImages = 10_000;
+    internal const int FitImages = 10_000;
 
     /// <summary>Fits the channel covariance's eigen decomposition on (at most the first 10,000) training images [N,C,H,W].</summary>
     internal void Fit(Tensor images)

@@ -18,6 +18,13 @@ internal abstract class ImageReader
     /// <summary>Writes the current row's <see cref="ImageShape.Size"/> values into <paramref name="destination"/>.</summary>
     public abstract void Read(Span<float> destination);
 
+    /// <summary>True when the images are 8-bit: <see cref="ReadBytes"/> gives their <see cref="BytePixels"/> planes.</summary>
+    public virtual bool HasBytes => false;
+
+    /// <summary>Writes the current row's 8-bit R, G, B planes (see <see cref="BytePixels"/>) into <paramref name="destination"/>.</summary>
+    public virtual void ReadBytes(Span<byte> destination)
+        => throw new NotSupportedException($"Column '{Column.Name}' holds floats, not 8-bit images.");
+
     /// <summary>A reader for <paramref name="column"/> of <paramref name="row"/>, checked by <see cref="ImageColumn.Resolve"/>.</summary>
     internal static ImageReader Create(DataViewRow row, DataViewSchema.Column column, ImageShape shape)
         => ImageColumn.IsMLImage(column) ? new MLImageReader(row, column, shape) : new VectorReader(row, column, shape);
@@ -34,13 +41,22 @@ internal abstract class ImageReader
         }
     }
 
-    /// <summary>RGB (or luma for one channel) planes scaled to [0, 1]; alpha is dropped.</summary>
+    /// <summary>RGB (or luma for one channel) planes scaled to [0, 1], converted as <see cref="BytePixels"/> does.</summary>
     private sealed class MLImageReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
     {
         private readonly ValueGetter<MLImage> _getter = row.GetGetter<MLImage>(column);
+        private readonly byte[] _planes = new byte[BytePixels.StoredChannels * shape.PlaneSize];
         private MLImage? _image;
 
+        public override bool HasBytes => true;
+
         public override void Read(Span<float> destination)
+        {
+            ReadBytes(_planes);
+            BytePixels.ToFloats(_planes, Shape.Channels, destination);
+        }
+
+        public override void ReadBytes(Span<byte> destination)
         {
             _getter(ref _image!);
             if (_image is null)
@@ -48,25 +64,7 @@ internal abstract class ImageReader
             if (_image.Width != Shape.Width || _image.Height != Shape.Height)
                 throw new InvalidOperationException(
                     $"Column '{Column.Name}' has a {_image.Width}×{_image.Height} image at row {row.Position}; expected {Shape.Width}×{Shape.Height} (use ResizeImages).");
-            var pixels = _image.Pixels;
-            int plane = Shape.PlaneSize;
-            if (pixels.Length != plane * 4)
-                throw new InvalidOperationException($"Column '{Column.Name}': unsupported pixel layout ({pixels.Length} bytes for {plane} pixels).");
-            bool bgra = _image.PixelFormat == MLPixelFormat.Bgra32;
-            int red = bgra ? 2 : 0, blue = bgra ? 0 : 2;
-            const float scale = 1f / 255;
-            for (int p = 0; p < plane; p++)
-            {
-                float r = pixels[4 * p + red] * scale, g = pixels[4 * p + 1] * scale, b = pixels[4 * p + blue] * scale;
-                if (Shape.Channels == 1)
-                    destination[p] = 0.299f * r + 0.587f * g + 0.114f * b;
-                else
-                {
-                    destination[p] = r;
-                    destination[plane + p] = g;
-                    destination[2 * plane + p] = b;
-                }
-            }
+            BytePixels.ReadPlanes(_image, destination, Column.Name, row.Position);
         }
     }
 }

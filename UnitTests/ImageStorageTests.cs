@@ -1,0 +1,168 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+
+namespace MLExtensions.UnitTests;
+
+/// <summary>
+/// Where the training images are kept (floats or 8-bit bytes, in memory or in the disk cache) and how many threads
+/// read them ahead changes memory and speed, never the trained weights.
+/// </summary>
+[TestClass]
+public sealed class ImageStorageTests
+{
+    private const int Size = 16;
+
+    private sealed class Photo
+    {
+        public string Label { get; set; } = "";
+
+        [ImageType(Size, Size)]
+        public MLImage? Image { get; set; }
+
+        /// <summary>The same image as planar RGB floats in [0, 1].</summary>
+        [VectorType(3, Size, Size)]
+        public float[] Rgb { get; set; } = [];
+
+        /// <summary>The same image as luma floats, 0.299R + 0.587G + 0.114B.</summary>
+        [VectorType(1, Size, Size)]
+        public float[] Luma { get; set; } = [];
+    }
+
+    // Noise tinted red, green or blue by class; each pass makes new MLImages because ML.NET disposes those it read.
+    private static IEnumerable<Photo> Photos(int count, int seed)
+    {
+        var random = new Random(seed);
+        var rgbas = Enumerable.Range(0, count).Select(i =>
+        {
+            var rgba = new byte[Size * Size * 4];
+            random.NextBytes(rgba);
+            for (int p = 0; p < Size * Size; p++)
+            {
+                rgba[4 * p + i % 3] |= 0xA0;
+                rgba[4 * p + 3] = 255;
+            }
+            return rgba;
+        }).ToArray();
+        for (int i = 0; i < count; i++)
+            yield return ToPhoto(new[] { "red", "green", "blue" }[i % 3], rgbas[i]);
+    }
+
+    private static Photo ToPhoto(string label, byte[] rgba)
+    {
+        const int plane = Size * Size;
+        var rgb = new float[3 * plane];
+        var luma = new float[plane];
+        for (int p = 0; p < plane; p++)
+        {
+            float r = rgba[4 * p] * (1f / 255), g = rgba[4 * p + 1] * (1f / 255), b = rgba[4 * p + 2] * (1f / 255);
+            (rgb[p], rgb[plane + p], rgb[2 * plane + p]) = (r, g, b);
+            luma[p] = 0.299f * r + 0.587f * g + 0.114f * b;
+        }
+        return new Photo { Label = label, Image = MLImage.CreateFromPixels(Size, Size, MLPixelFormat.Rgba32, rgba), Rgb = rgb, Luma = luma };
+    }
+
+    private sealed class Reiterable<T>(Func<IEnumerable<T>> make) : IEnumerable<T>
+    {
+        public IEnumerator<T> GetEnumerator() => make().GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private static (ImageCnnTransformer Model, string[] Log) Train(string column, Action<ImageCnnTrainer.Options>? configure = null, int? channels = null)
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
+        var data = ml.Data.LoadFromEnumerable(new Reiterable<Photo>(() => Photos(90, seed: 4)));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        var options = CnnTestData.Tiny(o =>
+        {
+            o.FeatureColumnName = column;
+            if (channels is int c)
+                (o.Channels, o.ImageHeight, o.ImageWidth) = (c, Size, Size);
+            o.BatchSize = 16;
+            o.Epochs = 4;
+            o.LearningRate = 5e-3;
+            o.ValidationFraction = 0.2;
+            o.Augmentation = new ImageAugmentation(seed: 2).HorizontalFlip().RandomCrop(2);
+            configure?.Invoke(o);
+        });
+        var model = ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(keyed);
+        lock (log)
+            return (model, log.ToArray());
+    }
+
+    private static void AssertKept(string[] log, string where)
+        => Assert.IsTrue(log.Any(m => m.Contains($"training images, kept {where}")),
+            $"expected the training images kept {where}; the log says: {string.Join(" | ", log.Where(m => m.Contains("kept")))}");
+
+    [TestMethod]
+    public void FloatsBytesAndTheDiskCacheTrainTheSameWeights()
+    {
+        var (floats, floatLog) = Train("Rgb");
+        AssertKept(floatLog, "in memory as float");
+        var (bytes, byteLog) = Train("Image");
+        AssertKept(byteLog, "in memory as 8-bit RGB");
+        var (diskBytes, diskByteLog) = Train("Image", o => o.DataCacheBytes = 0);
+        AssertKept(diskByteLog, "in a disk cache as 8-bit RGB");
+        var (diskFloats, diskFloatLog) = Train("Rgb", o => o.DataCacheBytes = 0);
+        AssertKept(diskFloatLog, "in a disk cache as float");
+
+        foreach (var (name, model) in new[] { ("in-memory bytes", bytes), ("disk-cached bytes", diskBytes), ("disk-cached floats", diskFloats) })
+        {
+            WeightsAssert.BitIdentical(floats.Network, model.Network, name);
+            WeightsAssert.SameHistory(floats.History, model.History, name);
+        }
+        Assert.IsTrue(floats.History.Epochs[^1].ValidationAccuracy > 0.6, $"validation accuracy {floats.History.Epochs[^1].ValidationAccuracy}");
+    }
+
+    [TestMethod]
+    public void GreyNetworksGetTheSameLumaFromBytesAsFromFloats()
+    {
+        var (floats, _) = Train("Luma", o => o.Augmentation = null);
+        var (bytes, byteLog) = Train("Image", o => o.Augmentation = null, channels: 1);
+        AssertKept(byteLog, "in memory as 8-bit RGB");
+        var (diskBytes, _) = Train("Image", o => { o.Augmentation = null; o.DataCacheBytes = 0; }, channels: 1);
+        WeightsAssert.BitIdentical(floats.Network, bytes.Network, "in-memory bytes");
+        WeightsAssert.BitIdentical(floats.Network, diskBytes.Network, "disk-cached bytes");
+    }
+
+    [TestMethod]
+    public void PrefetchWorkerCountChangesNothingButSpeed()
+    {
+        var (inline, _) = Train("Image", o => { o.DataCacheBytes = 0; o.PrefetchWorkers = 0; });
+        foreach (int workers in new[] { 1, 2, 7 })
+        {
+            var (prefetched, _) = Train("Image", o => { o.DataCacheBytes = 0; o.PrefetchWorkers = workers; });
+            WeightsAssert.BitIdentical(inline.Network, prefetched.Network, $"{workers} prefetch workers");
+            WeightsAssert.SameHistory(inline.History, prefetched.History, $"{workers} prefetch workers");
+        }
+    }
+
+    [TestMethod]
+    public void TheDiskCacheLivesInItsDirectoryWhileTrainingAndIsDeletedAfter()
+    {
+        using var directory = new TempDirectory();
+        var seen = new CacheFileCount(directory.Path);
+        Train("Image", o => { o.DataCacheBytes = 0; o.DataCacheDirectory = directory.Path; o.Callbacks.Add(seen); });
+        // Two caches: the training images and their validation split share one file; an upstream read makes no other.
+        Assert.AreEqual(1, seen.FilesDuringTraining, "cache files while training");
+        Assert.AreEqual(0, Directory.GetFiles(directory.Path).Length, "cache files after training");
+    }
+
+    private sealed class CacheFileCount(string directory) : TrainingCallback
+    {
+        public int FilesDuringTraining { get; private set; } = -1;
+
+        public override void OnFitBegin(TrainingState state) => FilesDuringTraining = Directory.GetFiles(directory).Length;
+    }
+
+    [TestMethod]
+    public void ANegativeBudgetOrTooManyWorkersIsRefusedByName()
+    {
+        var budget = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train("Image", o => o.DataCacheBytes = -1));
+        StringAssert.Contains(budget.Message, "DataCacheBytes");
+        var workers = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train("Image", o => o.PrefetchWorkers = 65));
+        StringAssert.Contains(workers.Message, "PrefetchWorkers");
+    }
+}
