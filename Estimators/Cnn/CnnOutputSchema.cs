@@ -22,9 +22,14 @@ internal static class CnnOutputSchema
         if (!SchemaShapes.TryFind(inputSchema, options.FeatureColumnName, out var features))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{options.FeatureColumnName}' was not found in the input schema.");
         bool isImage = features.Kind == SchemaShape.Column.VectorKind.Scalar && features.ItemType is Microsoft.ML.Transforms.Image.ImageDataViewType;
-        if (!isImage && (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single))
+        bool isEncoded = features.Kind == SchemaShape.Column.VectorKind.VariableVector && features.ItemType == NumberDataViewType.Byte;
+        if (!isImage && !isEncoded && (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single))
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"Feature column '{options.FeatureColumnName}' must be a known-size vector of Single holding planar C×H×W images, or an image column, but it is {features.Kind} of {features.ItemType}.");
+                $"Feature column '{options.FeatureColumnName}' must be a known-size vector of Single holding planar C×H×W images, an image column, " +
+                $"or encoded image bytes (LoadRawImageBytes), but it is {features.Kind} of {features.ItemType}.");
+        if (isEncoded && (options.ImageHeight is null || options.ImageWidth is null))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Feature column '{options.FeatureColumnName}' holds encoded image bytes, so the size to decode them to is unknown: set ImageHeight and ImageWidth in the options.");
 
         bool hasKeyValues = SchemaShapes.TryFind(label.Annotations, "KeyValues", out var keyValues);
         var scoreAnnotations = new List<SchemaShape.Column>

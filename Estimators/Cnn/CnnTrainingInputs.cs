@@ -31,13 +31,14 @@ internal sealed class CnnTrainingInputs : IDisposable
     {
         var label = ImageColumn.Find(input.Schema, options.LabelColumnName);
         var labels = LabelKeys.FromColumn(label);
-        var (features, shape) = ImageColumn.Resolve(input.Schema, options.FeatureColumnName, options.DeclaredShape(), allowMLImage: true);
+        var (features, shape) = ImageColumn.Resolve(input.Schema, options.FeatureColumnName, DeclaredShape(input.Schema, options), allowMLImage: true);
         options.Augmentation?.Check(shape);
 
         var train = CnnTrainingSet.Read(input, features, label, shape, labels.Count, options, host, "training");
         if (train.SkippedRows > 0)
             channel.Warning(MessageSensitivity.None, $"{trainer}: left out {train.SkippedRows} training rows whose label '{label.Name}' is missing.");
         channel.Info(MessageSensitivity.None, $"{trainer}: {train.Count} training images, kept {train.Store.Description}.");
+        WarnUnreadable(train, "training", channel, trainer);
         if (train.Count == 0)
             throw new InvalidOperationException($"{trainer} cannot train: the training data has no rows with a label in column '{label.Name}'.");
 
@@ -56,6 +57,7 @@ internal sealed class CnnTrainingInputs : IDisposable
                     $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
             var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true);
             validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, options, host, "validation");
+            WarnUnreadable(validation, "validation", channel, trainer);
         }
         else if (options.ValidationFraction > 0)
         {
@@ -84,6 +86,21 @@ internal sealed class CnnTrainingInputs : IDisposable
             });
         }
         return new CnnTrainingInputs(labels, shape, train, validation, augmented);
+    }
+
+    // Encoded images are decoded to the options' size, in colour unless Channels says otherwise.
+    private static ImageShape? DeclaredShape(DataViewSchema schema, CnnTrainingOptions options)
+    {
+        var declared = options.DeclaredShape();
+        bool encoded = schema.GetColumnOrNull(options.FeatureColumnName) is { } column && ImageColumn.IsEncoded(column);
+        return encoded && declared is not null && options.Channels is null ? new ImageShape(3, declared.Height, declared.Width) : declared;
+    }
+
+    private static void WarnUnreadable(CnnTrainingSet set, string role, IChannel channel, string trainer)
+    {
+        if (set.UnreadableImages.Count > 0)
+            channel.Warning(MessageSensitivity.None, $"{trainer}: left out {set.UnreadableImages.Count} {role} images that could not be decoded " +
+                $"(SkipUnreadableImages): {string.Join(", ", set.UnreadableImages.Take(5))}{(set.UnreadableImages.Count > 5 ? ", …" : "")}.");
     }
 
     public void Dispose()

@@ -113,6 +113,12 @@ public abstract class CnnTrainingOptions
     /// <summary>Threads that read the next batches from the disk cache while a step trains; 0 reads them on the training thread.</summary>
     public int PrefetchWorkers { get; set; } = 2;
 
+    /// <summary>
+    /// Leave out rows whose encoded image bytes cannot be decoded (corrupt, truncated, not an image), with a warning
+    /// that counts and names them; false (default): such a row stops training with an error naming it.
+    /// </summary>
+    public bool SkipUnreadableImages { get; set; }
+
     /// <summary>The default <see cref="DataCacheBytes"/>: 1 GiB.</summary>
     public const long DefaultDataCacheBytes = 1L << 30;
 

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Data;
 using MLExtensions.Data;
 using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
@@ -46,20 +47,50 @@ internal sealed class CnnTrainingSet : IDisposable
     /// <summary>The store rows of this set's rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>.</summary>
     internal long[] StoreRows(long start, int count) => _storeRows.AsSpan((int)start, count).ToArray();
 
-    /// <summary>Reads the labelled rows of <paramref name="data"/>, as 8-bit planes when the images are 8-bit.</summary>
+    /// <summary>The column whose text names each row's image file in errors, when the data has it (as the folder loader's does).</summary>
+    internal const string ImagePathColumnName = "ImagePath";
+
+    /// <summary>Rows left out because their image could not be decoded (their files, or "row N"), with <c>SkipUnreadableImages</c>.</summary>
+    public IReadOnlyList<string> UnreadableImages { get; private init; } = [];
+
+    /// <summary>
+    /// Reads the labelled rows of <paramref name="data"/>, as 8-bit planes when the images are 8-bit; encoded images
+    /// are decoded (on several threads) and resized to <paramref name="shape"/> once, here.
+    /// </summary>
     internal static CnnTrainingSet Read(IDataView data, DataViewSchema.Column features, DataViewSchema.Column label,
         ImageShape shape, int classes, CnnTrainingOptions options, IHostEnvironment host, string role)
     {
         long rows = RowCount.Of(data);
-        var format = ImageRowFormat.For(shape, bytes: ImageColumn.IsMLImage(features));
+        var format = ImageRowFormat.For(shape, bytes: ImageColumn.HasBytes(features));
         using var writer = ImageStoreWriter.Create(shape, format, rows, options.DataCacheBytes, options.DataCacheDirectory ?? Path.GetTempPath());
         var labels = new List<long>();
+        var unreadable = new List<string>();
         long skipped = 0, row = -1;
         uint key = 0;
-        using (var cursor = data.GetRowCursor([features, label]))
+        var path = data.Schema.GetColumnOrNull(ImagePathColumnName) is { Type: TextDataViewType } pathColumn ? pathColumn : (DataViewSchema.Column?)null;
+        using (var cursor = data.GetRowCursor(path is { } p ? [features, label, p] : [features, label]))
         {
             var reader = ImageReader.Create(cursor, features, shape);
             var getLabel = cursor.GetGetter<uint>(label);
+            var file = FileNames(cursor, path);
+            var encoded = ImageColumn.IsEncoded(features) ? new EncodedImageBatch(shape, capacity: 256, options.PrefetchWorkers) : null;
+            var getEncoded = encoded is null ? null : cursor.GetGetter<VBuffer<byte>>(features);
+            VBuffer<byte> bytes = default;
+
+            void Take(long at, long classIndex, string? name, ReadOnlySpan<byte> planes, bool readable)
+            {
+                if (!readable && !options.SkipUnreadableImages)
+                    throw new UnreadableImageException(features.Name, at, name);
+                if (!readable)
+                    unreadable.Add(name ?? $"row {at}");
+                else
+                {
+                    planes.CopyTo(writer.NextRow());
+                    writer.Commit();
+                    labels.Add(classIndex);
+                }
+            }
+
             while (cursor.MoveNext())
             {
                 row++;
@@ -73,6 +104,14 @@ internal sealed class CnnTrainingSet : IDisposable
                     skipped++;
                     continue;
                 }
+                if (encoded is not null)
+                {
+                    getEncoded!(ref bytes);
+                    encoded.Add(bytes, row, key - 1, file());
+                    if (encoded.IsFull)
+                        encoded.Decode(Take);
+                    continue;
+                }
                 if (format.IsBytes)
                     reader.ReadBytes(writer.NextRow());
                 else
@@ -80,9 +119,26 @@ internal sealed class CnnTrainingSet : IDisposable
                 writer.Commit();
                 labels.Add(key - 1);
             }
+            encoded?.Decode(Take);
         }
         var store = writer.Complete();
-        return new CnnTrainingSet(store, Enumerable.Range(0, labels.Count).Select(i => (long)i).ToArray(), labels.ToArray(), skipped);
+        return new CnnTrainingSet(store, Enumerable.Range(0, labels.Count).Select(i => (long)i).ToArray(), labels.ToArray(), skipped)
+        {
+            UnreadableImages = unreadable,
+        };
+    }
+
+    private static Func<string?> FileNames(DataViewRowCursor cursor, DataViewSchema.Column? path)
+    {
+        if (path is not { } column)
+            return () => null;
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+        ReadOnlyMemory<char> value = default;
+        return () =>
+        {
+            getter(ref value);
+            return value.ToString();
+        };
     }
 
     private static void ReadFloats(ImageReader reader, Span<float> image, string column, string role, long row)

@@ -17,6 +17,9 @@ internal static class ImageColumn
         var column = Find(schema, columnName);
         if (allowMLImage && column.Type is ImageDataViewType image)
             return (column, ResolveMLImage(columnName, image, declared));
+        if (allowMLImage && IsEncoded(column))
+            return (column, declared ?? throw new ArgumentOutOfRangeException(nameof(declared),
+                $"Column '{columnName}' holds encoded image bytes, so the size to decode them to is unknown: set ImageHeight and ImageWidth in the options."));
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' must be a vector of Single (float) holding a planar C×H×W image, but it is {Describe(column.Type)}.");
@@ -44,6 +47,12 @@ internal static class ImageColumn
     }
 
     internal static bool IsMLImage(DataViewSchema.Column column) => column.Type is ImageDataViewType;
+
+    /// <summary>A variable-length byte vector: an encoded image file's bytes, as <c>LoadRawImageBytes</c> gives them.</summary>
+    internal static bool IsEncoded(DataViewSchema.Column column) => column.Type is VectorDataViewType { IsKnownSize: false } v && v.ItemType == NumberDataViewType.Byte;
+
+    /// <summary>True when the column's images are 8-bit (decoded or encoded), so they can be kept as bytes.</summary>
+    internal static bool HasBytes(DataViewSchema.Column column) => IsMLImage(column) || IsEncoded(column);
 
     // An MLImage column is read as RGB (3 channels) or luma (1 channel), at the size its type declares.
     private static ImageShape ResolveMLImage(string columnName, ImageDataViewType type, ImageShape? declared)

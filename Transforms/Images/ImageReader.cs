@@ -25,9 +25,18 @@ internal abstract class ImageReader
     public virtual void ReadBytes(Span<byte> destination)
         => throw new NotSupportedException($"Column '{Column.Name}' holds floats, not 8-bit images.");
 
+    /// <summary>Like <see cref="ReadBytes"/>, but false instead of an exception when the image cannot be decoded.</summary>
+    public virtual bool TryReadBytes(Span<byte> destination)
+    {
+        ReadBytes(destination);
+        return true;
+    }
+
     /// <summary>A reader for <paramref name="column"/> of <paramref name="row"/>, checked by <see cref="ImageColumn.Resolve"/>.</summary>
     internal static ImageReader Create(DataViewRow row, DataViewSchema.Column column, ImageShape shape)
-        => ImageColumn.IsMLImage(column) ? new MLImageReader(row, column, shape) : new VectorReader(row, column, shape);
+        => ImageColumn.IsMLImage(column) ? new MLImageReader(row, column, shape)
+            : ImageColumn.IsEncoded(column) ? new EncodedReader(row, column, shape)
+            : new VectorReader(row, column, shape);
 
     private sealed class VectorReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
     {
@@ -65,6 +74,34 @@ internal abstract class ImageReader
                 throw new InvalidOperationException(
                     $"Column '{Column.Name}' has a {_image.Width}×{_image.Height} image at row {row.Position}; expected {Shape.Width}×{Shape.Height} (use ResizeImages).");
             BytePixels.ReadPlanes(_image, destination, Column.Name, row.Position);
+        }
+    }
+
+    /// <summary>Encoded image bytes (<c>LoadRawImageBytes</c>), decoded and resized to the shape by <see cref="EncodedImage"/>.</summary>
+    private sealed class EncodedReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
+    {
+        private readonly ValueGetter<VBuffer<byte>> _getter = row.GetGetter<VBuffer<byte>>(column);
+        private readonly byte[] _planes = new byte[BytePixels.StoredChannels * shape.PlaneSize];
+        private VBuffer<byte> _encoded;
+
+        public override bool HasBytes => true;
+
+        public override void Read(Span<float> destination)
+        {
+            ReadBytes(_planes);
+            BytePixels.ToFloats(_planes, Shape.Channels, destination);
+        }
+
+        public override void ReadBytes(Span<byte> destination)
+        {
+            if (!TryReadBytes(destination))
+                throw new UnreadableImageException(Column.Name, row.Position);
+        }
+
+        public override bool TryReadBytes(Span<byte> destination)
+        {
+            _getter(ref _encoded);
+            return EncodedImage.TryDecode(_encoded.GetValues(), Shape.Width, Shape.Height, destination);
         }
     }
 }
