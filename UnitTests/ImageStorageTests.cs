@@ -165,4 +165,54 @@ public sealed class ImageStorageTests
         var workers = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train("Image", o => o.PrefetchWorkers = 65));
         StringAssert.Contains(workers.Message, "PrefetchWorkers");
     }
+
+    private sealed class AnySizePhoto
+    {
+        public string Label { get; set; } = "";
+
+        [ImageType(40, 32)]
+        public MLImage? Image { get; set; }
+    }
+
+    private sealed class Scores
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    private sealed class WrongSizeVector
+    {
+        public uint Label { get; set; }
+
+        [VectorType(3, 8, 8)]
+        public float[] Rgb { get; set; } = new float[3 * 8 * 8];
+    }
+
+    private static MLImage Solid(int width, int height, byte r, byte g, byte b)
+    {
+        var rgba = new byte[width * height * 4];
+        for (int p = 0; p < width * height; p++)
+            (rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2], rgba[4 * p + 3]) = (r, g, b, 255);
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
+    }
+
+    [TestMethod]
+    public void AFittedModelResizesImagesOfAnotherSizeButRefusesAVectorOfAnotherSize()
+    {
+        var (model, _) = Train("Image", o => o.Augmentation = null);
+        var ml = new MLContext(seed: 1);
+        (byte, byte, byte)[] colours = [(230, 20, 40), (10, 200, 30), (20, 40, 220), (120, 120, 120)];
+        var small = ml.Data.LoadFromEnumerable(colours.Select(c => new Photo { Image = Solid(Size, Size, c.Item1, c.Item2, c.Item3) }));
+        var large = ml.Data.LoadFromEnumerable(colours.Select(c => new AnySizePhoto { Image = Solid(40, 32, c.Item1, c.Item2, c.Item3) }));
+        var expected = ml.Data.CreateEnumerable<Scores>(model.Transform(small), false).Select(s => s.Score).ToArray();
+        var actual = ml.Data.CreateEnumerable<Scores>(model.Transform(large), false).Select(s => s.Score).ToArray();
+        CollectionAssert.AreNotEqual(expected[0], expected[2], "red and blue images score differently");
+        for (int i = 0; i < colours.Length; i++)
+            CollectionAssert.AreEqual(expected[i], actual[i], $"scores of the 40×32 image of colour {colours[i]}");
+
+        var (vectorModel, _) = Train("Rgb", o => o.Augmentation = null);
+        var wrong = ml.Data.LoadFromEnumerable(new[] { new WrongSizeVector() });
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => vectorModel.Transform(wrong));
+        StringAssert.Contains(error.Message, "Rgb");
+        StringAssert.Contains(error.Message, "[3, 16, 16]");
+    }
 }

@@ -111,7 +111,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         public Mapper(ImageCnnTransformer parent, DataViewSchema inputSchema) : base(inputSchema)
         {
             _parent = parent;
-            (_features, _) = ImageColumn.Resolve(inputSchema, parent.FeatureColumnName, parent.Description.InputShape, allowMLImage: true);
+            (_features, _) = ImageColumn.Resolve(inputSchema, parent.FeatureColumnName, parent.Description.InputShape, allowMLImage: true, resizeImages: true);
             _added =
             [
                 new DataViewSchema.DetachedColumn(parent.ScoreColumnName,

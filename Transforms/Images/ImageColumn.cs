@@ -11,12 +11,14 @@ internal static class ImageColumn
     /// Returns the column and its image shape. A vector with dimensions [C,H,W] carries its own shape, [H,W] is
     /// one channel; a flat vector needs <paramref name="declared"/>, which must then match its length.
     /// </summary>
+    /// <param name="allowMLImage">Accept an image column or encoded image bytes too.</param>
+    /// <param name="resizeImages">An image column of another size is resized to <paramref name="declared"/> (a fitted model scoring).</param>
     internal static (DataViewSchema.Column Column, ImageShape Shape) Resolve(DataViewSchema schema, string columnName, ImageShape? declared,
-        bool allowMLImage = false)
+        bool allowMLImage = false, bool resizeImages = false)
     {
         var column = Find(schema, columnName);
         if (allowMLImage && column.Type is ImageDataViewType image)
-            return (column, ResolveMLImage(columnName, image, declared));
+            return (column, resizeImages && declared is not null ? declared : ResolveMLImage(columnName, image, declared));
         if (allowMLImage && IsEncoded(column))
             return (column, declared ?? throw new ArgumentOutOfRangeException(nameof(declared),
                 $"Column '{columnName}' holds encoded image bytes, so the size to decode them to is unknown: set ImageHeight and ImageWidth in the options."));

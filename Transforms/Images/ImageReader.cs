@@ -50,7 +50,10 @@ internal abstract class ImageReader
         }
     }
 
-    /// <summary>RGB (or luma for one channel) planes scaled to [0, 1], converted as <see cref="BytePixels"/> does.</summary>
+    /// <summary>
+    /// RGB (or luma for one channel) planes scaled to [0, 1], converted as <see cref="BytePixels"/> does; an image of
+    /// another size is resized to the shape first (<see cref="ImageResizing"/>).
+    /// </summary>
     private sealed class MLImageReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
     {
         private readonly ValueGetter<MLImage> _getter = row.GetGetter<MLImage>(column);
@@ -70,10 +73,10 @@ internal abstract class ImageReader
             _getter(ref _image!);
             if (_image is null)
                 throw new InvalidOperationException($"Column '{Column.Name}' has a missing image at row {row.Position}.");
-            if (_image.Width != Shape.Width || _image.Height != Shape.Height)
-                throw new InvalidOperationException(
-                    $"Column '{Column.Name}' has a {_image.Width}×{_image.Height} image at row {row.Position}; expected {Shape.Width}×{Shape.Height} (use ResizeImages).");
-            BytePixels.ReadPlanes(_image, destination, Column.Name, row.Position);
+            if (_image.Width == Shape.Width && _image.Height == Shape.Height)
+                BytePixels.ReadPlanes(_image, destination, Column.Name, row.Position);
+            else
+                ImageResizing.CoverAndCrop(_image, Shape.Width, Shape.Height, destination);
         }
     }
 
