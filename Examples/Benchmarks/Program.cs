@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --ensemble --snapshots [--members 5] [--epochs 3]   (snapshot ensemble: members cycles of N epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
+//   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -20,6 +21,10 @@ int? swaStart = null;
 var architecture = CnnArchitecture.SimpleConvNet;
 int repeats = 1, blocks = 2, pretrainEpochs = 5, draws = 3, members = 5;
 int[] budgets = [3, 10, 30];
+int? photos = null;
+int photoSize = 128;
+string? photosChild = null, photoFolder = null;
+long photoBudget = ImageCnnTrainer.Options.DefaultDataCacheBytes;
 for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
@@ -41,6 +46,11 @@ for (int i = 0; i < args.Length; i++)
         case "--probe-rate": TransferBenchmark.LinearProbeRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--architecture": architecture = TransferBenchmark.Architecture = Enum.Parse<CnnArchitecture>(args[++i], ignoreCase: true); break;
         case "--averaging": averagingOnly = true; break;
+        case "--photos": photos = int.Parse(args[++i]); break;
+        case "--size": photoSize = int.Parse(args[++i]); break;
+        case "--photos-child": photosChild = args[++i]; break;
+        case "--folder": photoFolder = args[++i]; break;
+        case "--data-cache-mb": photoBudget = long.Parse(args[++i]) is var mb && mb < 0 ? long.MaxValue : mb << 20; break;
         case "--ema-decay": emaDecay = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--swa-start": swaStart = int.Parse(args[++i]); break;
         case "--block-multiplier": TransferBenchmark.BlockMultiplier = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
@@ -52,8 +62,19 @@ int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
 const int seed = 1;
 
+if (photosChild is not null)
+{
+    PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
+    return 0;
+}
 var ml = new MLContext(seed);
 var data = ml.Data.LoadFashionMnist(source);
+if (photos is int photoCount)
+{
+    Console.WriteLine($"Photo folder benchmark, {Environment.ProcessorCount} cores");
+    PhotoFolderBenchmark.Run(ml, data, photoCount, photoSize, epochsOption ?? 1, photoBudget);
+    return 0;
+}
 if (ensembleOnly)
 {
     Console.WriteLine($"Ensemble benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");

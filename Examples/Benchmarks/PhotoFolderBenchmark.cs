@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Examples.Shared;
+using Microsoft.ML;
+using MLExtensions;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Training from a folder of colour JPEGs (issue: real photos at real scale). Each variant runs in its own child
+/// process so that its peak RSS is its own: ImageCnn for one epoch from the JPEG files with the default memory budget
+/// (decoded once, then kept in memory or in the disk cache by the budget), and from the same images decoded
+/// into memory (an unlimited budget), timing the epoch only. Images/s from files counts the decoding pass too.
+/// </summary>
+internal static class PhotoFolderBenchmark
+{
+    internal static void Run(MLContext ml, FashionMnistData data, int count, int size, int epochs, long budget)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mlextensions-photos");
+        var folder = Path.Combine(root, $"train-{count}-{size}");
+        Console.WriteLine($"Writing {count} colour {size}×{size} JPEGs made from Fashion-MNIST to {folder} (skipped when already there)…");
+        int written = TintedFashionMnist.WriteFolder(ml, Concat(ml, data), folder, count, size, seed: 1);
+        long jpegBytes = Directory.EnumerateFiles(folder, "*.jpg", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine($"{written} JPEGs, {jpegBytes / 1e6:F0} MB; as floats they would be {(double)written * 3 * size * size * 4 / 1e9:F1} GB.");
+
+        var files = Child("files", folder, size, epochs, budget);
+        var memory = Child("memory", folder, size, epochs, long.MaxValue);
+        Console.WriteLine();
+        Console.WriteLine($"| {written} JPEGs, {size}×{size}, {epochs} epoch(s) | from JPEG files (DataCacheBytes {budget / (1 << 20)} MiB) | pre-decoded in memory |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        Console.WriteLine($"| where the images were kept | {files.Kept} | {memory.Kept} |");
+        Console.WriteLine($"| peak RSS | {files.PeakGb:F2} GB | {memory.PeakGb:F2} GB |");
+        Console.WriteLine($"| decoding pass | {files.DecodeSeconds:F0} s | {memory.DecodeSeconds:F0} s (not counted) |");
+        Console.WriteLine($"| training epochs | {files.EpochSeconds:F0} s | {memory.EpochSeconds:F0} s |");
+        Console.WriteLine($"| training images/s | {files.ImagesPerSecondFromFiles:F0} (decoding included) | {memory.ImagesPerSecond:F0} |");
+        Console.WriteLine($"| ratio files ÷ memory | {files.ImagesPerSecondFromFiles / memory.ImagesPerSecond:F2} | |");
+        Console.WriteLine($"| accuracy on the training images | {files.Accuracy:P2} | {memory.Accuracy:P2} |");
+    }
+
+    private static IDataView Concat(MLContext ml, FashionMnistData data)
+        => ml.Data.LoadFromEnumerable(ml.Data.CreateEnumerable<FashionMnistImage>(data.Train, false)
+            .Concat(ml.Data.CreateEnumerable<FashionMnistImage>(data.Test, false)));
+
+    private sealed record ChildResult(string Kept, double PeakGb, double DecodeSeconds, double EpochSeconds, int Images, double Accuracy)
+    {
+        public double ImagesPerSecond => Images / EpochSeconds;
+        public double ImagesPerSecondFromFiles => Images / (EpochSeconds + DecodeSeconds);
+    }
+
+    private static ChildResult Child(string variant, string folder, int size, int epochs, long budget)
+    {
+        var self = typeof(PhotoFolderBenchmark).Assembly.Location;
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(self);
+        foreach (var arg in new[] { "--photos-child", variant, "--folder", folder, "--size", size.ToString(), "--epochs", epochs.ToString(), "--data-cache-mb", (budget == long.MaxValue ? -1 : budget >> 20).ToString() })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        string? result = null;
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            Console.WriteLine($"  [{variant}] {line}");
+            if (line.StartsWith("RESULT "))
+                result = line["RESULT ".Length..];
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0 || result is null)
+            throw new InvalidOperationException($"The '{variant}' child exited with {process.ExitCode} without a result.");
+        var f = result.Split('|');
+        return new ChildResult(f[0], double.Parse(f[1]), double.Parse(f[2]), double.Parse(f[3]), int.Parse(f[4]), double.Parse(f[5]));
+    }
+
+    /// <summary>The child process: trains and prints one RESULT line.</summary>
+    internal static void RunChild(string variant, string folder, int size, int epochs, long budget)
+    {
+        var ml = new MLContext(seed: 1);
+        string kept = "?";
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("training images, kept "))
+                kept = e.Message[(e.Message.IndexOf("kept ") + 5)..].Split(" (")[0];
+        };
+        var data = ml.Data.LoadImagesFromFolder(folder);
+        var clock = Stopwatch.StartNew();
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
+            {
+                FeatureColumnName = "Image", ImageHeight = size, ImageWidth = size, Epochs = epochs, Seed = 1,
+                DataCacheBytes = budget,
+                OnEpochEnd = e => Console.WriteLine($"{e}"),
+            }));
+        var model = pipeline.Fit(data);
+        var history = model.LastTransformer.History;
+        double epochSeconds = history.Epochs.Sum(e => e.Seconds);
+        // The epochs' own seconds exclude the reading (decoding) pass before the first one.
+        double decodeSeconds = clock.Elapsed.TotalSeconds - epochSeconds;
+        int images = history.Epochs.Count * ml.Data.CreateEnumerable<ImageFolder.Row>(data, false).Count();
+        Console.WriteLine(FormattableString.Invariant($"RESULT {kept}|{PeakRssGb():F3}|{decodeSeconds:F1}|{epochSeconds:F1}|{images}|{history.Epochs[^1].TrainAccuracy:R}"));
+    }
+
+    private static double PeakRssGb()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1e6 * 1.024;
+    }
+}
