@@ -57,7 +57,7 @@ public sealed class ImageCnnMLImageTests
         var train = View(ml, 64, seed: 2);
         var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         var keyed = keyMap.Transform(train);
-        var options = CnnTestData.Tiny(o => { o.FeatureColumnName = "Image"; o.Epochs = 8; o.LearningRate = 5e-3; });
+        var options = CnnTestData.Tiny(o => { o.FeatureColumnName = "Image"; o.Epochs = 8; o.LearningRate = 5e-3; o.StandardizeImageInputs = false; });
         var fromImages = ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(keyed);
         Assert.AreEqual(new ImageShape(3, Size, Size), fromImages.Description.InputShape, "images are read as RGB planes");
 

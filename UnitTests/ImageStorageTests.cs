@@ -78,6 +78,7 @@ public sealed class ImageStorageTests
         var options = CnnTestData.Tiny(o =>
         {
             o.FeatureColumnName = column;
+            o.StandardizeImageInputs = false; // compared with float vectors, which are used as given
             if (channels is int c)
                 (o.Channels, o.ImageHeight, o.ImageWidth) = (c, Size, Size);
             o.BatchSize = 16;
@@ -214,5 +215,67 @@ public sealed class ImageStorageTests
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => vectorModel.Transform(wrong));
         StringAssert.Contains(error.Message, "Rgb");
         StringAssert.Contains(error.Message, "[3, 16, 16]");
+    }
+
+    [TestMethod]
+    public void EightBitImagesAreStandardizedWithTheTrainingImagesStatisticsKeptInTheModel()
+    {
+        var (model, log) = Train("Image", o => { o.StandardizeImageInputs = true; o.ValidationFraction = 0; o.Augmentation = null; });
+        var photos = Photos(90, seed: 4).ToArray();
+        const int plane = Size * Size;
+        for (int c = 0; c < 3; c++)
+        {
+            var values = photos.SelectMany(p => p.Rgb.Skip(c * plane).Take(plane)).Select(v => (double)v).ToArray();
+            double mean = values.Average(), deviation = Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
+            Assert.AreEqual(mean, model.Description.InputMeans![c], 1e-5, $"channel {c} mean");
+            Assert.AreEqual(deviation, model.Description.InputStandardDeviations![c], 1e-5, $"channel {c} standard deviation");
+        }
+        Assert.IsTrue(log.Any(m => m.Contains("standardizing the images per channel")));
+        Assert.IsTrue(model.Network.state_dict().ContainsKey("input.mean"), "the statistics are part of the saved weights");
+
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Photos(12, seed: 8));
+        using var directory = new TempDirectory();
+        ml.Model.Save(model, data.Schema, directory.File("model.zip"));
+        var reloaded = ml.Model.Load(directory.File("model.zip"), out _);
+        var before = ml.Data.CreateEnumerable<Scores>(model.Transform(data), false).SelectMany(s => s.Score).ToArray();
+        var after = ml.Data.CreateEnumerable<Scores>(reloaded.Transform(data), false).SelectMany(s => s.Score).ToArray();
+        CollectionAssert.AreEqual(before, after, "scores after a save and load");
+
+        var (floats, _) = Train("Rgb", o => o.StandardizeImageInputs = true);
+        Assert.IsNull(floats.Description.InputMeans, "float vectors are used as given");
+    }
+
+    private sealed class LargePhoto
+    {
+        public string Label { get; set; } = "";
+
+        [VectorType(3, 64, 64)]
+        public float[] Rgb { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void ImagesOf64PixelsOrMoreGetADownsamplingStemOrAPooledClassifier()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 24).Select(i => new LargePhoto
+        {
+            Label = i % 2 == 0 ? "bright" : "dark",
+            Rgb = Enumerable.Range(0, 3 * 64 * 64).Select(_ => (float)random.NextDouble() * (i % 2 == 0 ? 1 : 0.5f)).ToArray(),
+        }).ToArray();
+        var raw = ml.Data.LoadFromEnumerable(rows);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var resnet = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.FeatureColumnName = "Rgb"; o.Architecture = CnnArchitecture.ResNet; o.Widths = [4, 8]; o.Blocks = [1, 1]; o.Epochs = 1;
+        })).Fit(data);
+        Assert.IsTrue(resnet.Description.DownsamplingStem);
+        CollectionAssert.AreEqual(new long[] { 4, 3, 7, 7 }, resnet.Network.state_dict()["stem.conv.weight"].shape);
+
+        var simple = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => { o.FeatureColumnName = "Rgb"; o.Epochs = 1; })).Fit(data);
+        Assert.AreEqual(7, simple.Description.PooledSize);
+        CollectionAssert.AreEqual(new long[] { 16, 8 * 7 * 7 }, simple.Network.state_dict()["classifier.hidden.weight"].shape);
+        Assert.AreEqual(2, ml.Data.CreateEnumerable<Scores>(simple.Transform(data), false).First().Score.Length);
     }
 }

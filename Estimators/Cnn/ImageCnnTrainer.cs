@@ -40,6 +40,13 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
         public NormalizationKind Normalization { get; set; } = NormalizationKind.BatchNorm;
         public int NormalizationGroups { get; set; } = 8;
+
+        /// <summary>
+        /// Standardize 8-bit image inputs (an image column, or encoded bytes) per channel with the mean and standard
+        /// deviation of (at most 10,000) training images, inside the network, so the model zip keeps them. Float
+        /// vectors are used as given (normalize them with <c>SubtractMean</c>). Custom architectures get no standardization.
+        /// </summary>
+        public bool StandardizeImageInputs { get; set; } = true;
         public WeightInitialization Initialization { get; set; } = WeightInitialization.Kaiming;
 
         /// <summary>Start the classifier layer at zero, so the initial loss is exactly ln(classes).</summary>
@@ -93,7 +100,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
     private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)
     {
-        var description = Describe(inputs.Shape, inputs.Labels.Count);
+        var description = ForImageSize(Describe(inputs.Shape, inputs.Labels.Count), inputs, channel);
         if (_options.Architecture == CnnArchitecture.Custom)
             CustomArchitectures.Register(_options.CustomArchitectureName, _options.CustomArchitecture!);
         channel.Info(MessageSensitivity.None,
@@ -106,6 +113,29 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             WeightInitializer.Apply(module, _options.Initialization, _options.Activation, _options.ZeroInitializeLastLayer);
         module.to(device);
         return new CnnNetwork(description, module, TrainingPlan.Everything(module));
+    }
+
+    /// <summary>Images at least this many pixels high and wide get the built-in architectures' large-image layers.</summary>
+    public const int LargeImageSize = 64;
+
+    // Large images: ResNet downsamples in its stem, SimpleConvNet pools before its classifier. 8-bit images are
+    // standardized per channel with the training images' statistics (float vectors are taken as given).
+    private NetworkDescription ForImageSize(NetworkDescription description, CnnTrainingInputs inputs, IChannel channel)
+    {
+        if (description.Architecture == CnnArchitecture.Custom)
+            return description;
+        bool large = inputs.Shape.Height >= LargeImageSize && inputs.Shape.Width >= LargeImageSize;
+        description = description with
+        {
+            DownsamplingStem = large && description.Architecture == CnnArchitecture.ResNet,
+            PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? 7 : 0,
+        };
+        if (!_options.StandardizeImageInputs || !inputs.Train.Store.Format.IsBytes)
+            return description;
+        var (means, deviations) = InputStatistics.PerChannel(inputs.Train);
+        channel.Info(MessageSensitivity.None, $"{Name}: standardizing the images per channel: means [{string.Join(", ", means.Select(m => m.ToString("F3")))}], " +
+            $"standard deviations [{string.Join(", ", deviations.Select(d => d.ToString("F3")))}].");
+        return description with { InputMeans = means, InputStandardDeviations = deviations };
     }
 
     private NetworkDescription Describe(ImageShape shape, int classes) => new()

@@ -28,6 +28,24 @@ public sealed record NetworkDescription
     /// <summary>Name under which a <see cref="CnnArchitecture.Custom"/> factory is registered.</summary>
     public string? CustomName { get; init; }
 
+    /// <summary>
+    /// Per-channel means the built-in architectures subtract from their input before the first layer (with
+    /// <see cref="InputStandardDeviations"/>); null: the input is used as it is.
+    /// </summary>
+    public IReadOnlyList<float>? InputMeans { get; init; }
+
+    /// <summary>Per-channel standard deviations the input is divided by after subtracting <see cref="InputMeans"/>.</summary>
+    public IReadOnlyList<float>? InputStandardDeviations { get; init; }
+
+    /// <summary>
+    /// ResNet: torchvision's stem (7×7 convolution with stride 2, then 3×3 max pooling with stride 2), which
+    /// downsamples large images 4× before the first stage, instead of the 3×3 stem for small images.
+    /// </summary>
+    public bool DownsamplingStem { get; init; }
+
+    /// <summary>SimpleConvNet: average-pool the last stage to this many cells per side before the classifier (0: no pooling).</summary>
+    public int PooledSize { get; init; }
+
     internal void Write(BinaryWriter writer)
     {
         writer.Write((int)Architecture);
@@ -43,9 +61,28 @@ public sealed record NetworkDescription
         writer.Write(Dropout);
         writer.Write(NormalizationGroups);
         writer.Write(CustomName ?? "");
+        WriteFloats(writer, InputMeans);
+        WriteFloats(writer, InputStandardDeviations);
+        writer.Write(DownsamplingStem);
+        writer.Write(PooledSize);
     }
 
-    internal static NetworkDescription Read(BinaryReader reader) => new()
+    /// <param name="hasImageSizeFields">False for models written before the input statistics, the stem and the pooled size were saved.</param>
+    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields)
+    {
+        var description = ReadCommon(reader);
+        return hasImageSizeFields
+            ? description with
+            {
+                InputMeans = ReadFloats(reader),
+                InputStandardDeviations = ReadFloats(reader),
+                DownsamplingStem = reader.ReadBoolean(),
+                PooledSize = reader.ReadInt32(),
+            }
+            : description;
+    }
+
+    private static NetworkDescription ReadCommon(BinaryReader reader) => new()
     {
         Architecture = ReadEnum<CnnArchitecture>(reader),
         InputShape = new ImageShape(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()),
@@ -65,6 +102,25 @@ public sealed record NetworkDescription
         writer.Write(values.Count);
         foreach (var value in values)
             writer.Write(value);
+    }
+
+    // Length −1 for null.
+    private static void WriteFloats(BinaryWriter writer, IReadOnlyList<float>? values)
+    {
+        writer.Write(values?.Count ?? -1);
+        foreach (var value in values ?? [])
+            writer.Write(value);
+    }
+
+    private static float[]? ReadFloats(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0)
+            return null;
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = reader.ReadSingle();
+        return values;
     }
 
     private static int[] ReadInts(BinaryReader reader)

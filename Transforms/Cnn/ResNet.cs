@@ -5,11 +5,13 @@ using static TorchSharp.torch.nn;
 namespace MLExtensions.Cnn;
 
 /// <summary>
-/// A ResNet for small images: a 3×3 stem, stages of basic residual blocks (the first block of each later stage
+/// A ResNet: [input standardization], a 3×3 stem for small images or torchvision's downsampling stem (7×7/2
+/// convolution, 3×3/2 max pooling) for large ones, stages of basic residual blocks (the first block of each later stage
 /// halves the resolution and uses a 1×1 projection shortcut), global average pooling, dropout, linear classifier.
 /// </summary>
 internal sealed class ResNet : Module<Tensor, Tensor>
 {
+    private readonly Module<Tensor, Tensor> input;
     private readonly Module<Tensor, Tensor> stem;
     private readonly Module<Tensor, Tensor> stages;
     private readonly Module<Tensor, Tensor> head;
@@ -20,10 +22,17 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         var blocks = description.Blocks;
         if (widths.Count == 0 || widths.Count != blocks.Count || widths.Any(w => w <= 0) || blocks.Any(b => b <= 0))
             throw new ArgumentException($"ResNet needs one positive width and block count per stage; got widths [{string.Join(", ", widths)}] and blocks [{string.Join(", ", blocks)}].");
-        stem = Sequential(
-            ("conv", Layers.Conv3x3(description.InputShape.Channels, widths[0])),
-            ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
-            ("act", Layers.Activation(description.Activation)));
+        input = InputLayers.Standardization(description);
+        stem = description.DownsamplingStem
+            ? Sequential(
+                ("conv", Conv2d(description.InputShape.Channels, widths[0], kernel_size: 7, stride: 2, padding: 3, bias: false)),
+                ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
+                ("act", Layers.Activation(description.Activation)),
+                ("pool", MaxPool2d(kernel_size: 3, stride: 2, padding: 1)))
+            : Sequential(
+                ("conv", Layers.Conv3x3(description.InputShape.Channels, widths[0])),
+                ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
+                ("act", Layers.Activation(description.Activation)));
 
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int channels = widths[0];
@@ -43,7 +52,11 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => head.forward(stages.forward(stem.forward(input)));
+    public override Tensor forward(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        return head.forward(stages.forward(stem.forward(input.forward(image)))).MoveToOuterDisposeScope();
+    }
 
     private sealed class BasicBlock : Module<Tensor, Tensor>
     {

@@ -4,9 +4,13 @@ using static TorchSharp.torch.nn;
 
 namespace MLExtensions.Cnn;
 
-/// <summary>conv-norm-act-maxpool ×2, flatten, [linear-act-dropout], linear: the classic small image classifier.</summary>
+/// <summary>
+/// [input standardization], conv-norm-act-maxpool ×2, [adaptive average pooling], flatten, [linear-act-dropout],
+/// linear: the classic small image classifier; the pooling keeps the classifier small on large images.
+/// </summary>
 internal sealed class SimpleConvNet : Module<Tensor, Tensor>
 {
+    private readonly Module<Tensor, Tensor> input;
     private readonly Module<Tensor, Tensor> features;
     private readonly Module<Tensor, Tensor> classifier;
 
@@ -16,6 +20,8 @@ internal sealed class SimpleConvNet : Module<Tensor, Tensor>
             throw new ArgumentException($"SimpleConvNet has two conv stages, so Widths needs 2 values, got {description.Widths.Count}.");
         var shape = description.InputShape;
         int w1 = description.Widths[0], w2 = description.Widths[1];
+        input = InputLayers.Standardization(description);
+        var pooled = description.PooledSize;
         features = Sequential(
             ("conv1", Layers.Conv3x3(shape.Channels, w1)),
             ("norm1", Layers.Normalization(description.Normalization, w1, description.NormalizationGroups)),
@@ -25,8 +31,9 @@ internal sealed class SimpleConvNet : Module<Tensor, Tensor>
             ("norm2", Layers.Normalization(description.Normalization, w2, description.NormalizationGroups)),
             ("act2", Layers.Activation(description.Activation)),
             ("pool2", MaxPool2d(2)),
+            ("pooled", pooled > 0 ? AdaptiveAvgPool2d(pooled) : Identity()),
             ("flatten", Flatten()));
-        int flat = w2 * (shape.Height / 4) * (shape.Width / 4);
+        int flat = pooled > 0 ? w2 * pooled * pooled : w2 * (shape.Height / 4) * (shape.Width / 4);
         if (flat == 0)
             throw new ArgumentException($"SimpleConvNet pools twice by 2, so images must be at least 4×4; got {shape}.");
         classifier = description.HiddenUnits > 0
@@ -41,5 +48,9 @@ internal sealed class SimpleConvNet : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => classifier.forward(features.forward(input));
+    public override Tensor forward(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        return classifier.forward(features.forward(input.forward(image))).MoveToOuterDisposeScope();
+    }
 }
