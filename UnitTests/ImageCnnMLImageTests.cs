@@ -44,11 +44,6 @@ public sealed class ImageCnnMLImageTests
     private static IDataView View(MLContext ml, int count, int seed)
         => ml.Data.LoadFromEnumerable(new Reiterable<ColourImage>(() => Images(count, seed)));
 
-    private sealed class Reiterable<T>(Func<IEnumerable<T>> make) : IEnumerable<T>
-    {
-        public IEnumerator<T> GetEnumerator() => make().GetEnumerator();
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
 
     [TestMethod]
     public void MLImageColumnTrainsLikeItsExtractPixelsVector()

@@ -62,11 +62,6 @@ public sealed class ImageStorageTests
         return new Photo { Label = label, Image = MLImage.CreateFromPixels(Size, Size, MLPixelFormat.Rgba32, rgba), Rgb = rgb, Luma = luma };
     }
 
-    private sealed class Reiterable<T>(Func<IEnumerable<T>> make) : IEnumerable<T>
-    {
-        public IEnumerator<T> GetEnumerator() => make().GetEnumerator();
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
 
     private static (ImageCnnTransformer Model, string[] Log) Train(string column, Action<ImageCnnTrainer.Options>? configure = null, int? channels = null)
     {

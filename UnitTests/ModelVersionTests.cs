@@ -9,19 +9,8 @@ public sealed class ModelVersionTests
     [TestMethod]
     public void AnImageCnnSavedBeforeStopMessagesWereKeptLoadsAndScoresAsItDid()
     {
-        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
-        var ml = new MLContext(seed: 1);
         // Saved with model version 0x00010002 (before TrainingHistory.StopMessage), with the scores it gave then.
-        var model = (ImageCnnTransformer)ml.Model.Load(Path.Combine(fixtures, "imagecnn-v10002.zip"), out _);
-        var expected = File.ReadAllLines(Path.Combine(fixtures, "imagecnn-v10002-scores.txt"))
-            .Select(line => line.Split(' ').Select(float.Parse).ToArray()).ToArray();
-
-        var data = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset);
-        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data.Train);
-        var scores = CnnTestData.Scores(model, keyMap.Transform(ml.Data.TakeRows(data.Test, expected.Length)));
-        for (int i = 0; i < expected.Length; i++)
-            CollectionAssert.AreEqual(expected[i], scores[i], $"row {i}");
-
+        var model = LoadAndCheckScores("imagecnn-v10002");
         Assert.AreEqual(2, model.History.Epochs.Count);
         Assert.AreEqual(TrainingStopReason.Completed, model.History.StopReason);
         Assert.IsNull(model.History.StopMessage);
@@ -30,22 +19,28 @@ public sealed class ModelVersionTests
     [TestMethod]
     public void AnImageCnnSavedBeforeInputStatisticsAndLargeImageLayersLoadsAndScoresAsItDid()
     {
+        // Saved with model version 0x00010003 (before the description kept input statistics, the stem and the pooled size).
+        var model = LoadAndCheckScores("imagecnn-v10003");
+        Assert.IsNull(model.Description.InputMeans);
+        Assert.IsFalse(model.Description.DownsamplingStem);
+        Assert.AreEqual(0, model.Description.PooledSize);
+        Assert.AreEqual(TrainingStopReason.Completed, model.History.StopReason);
+    }
+
+    /// <summary>Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt file says.</summary>
+    private static ImageCnnTransformer LoadAndCheckScores(string fixture)
+    {
         string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
         var ml = new MLContext(seed: 1);
-        // Saved with model version 0x00010003 (before the description kept input statistics, the stem and the pooled size).
-        var model = (ImageCnnTransformer)ml.Model.Load(Path.Combine(fixtures, "imagecnn-v10003.zip"), out _);
-        var expected = File.ReadAllLines(Path.Combine(fixtures, "imagecnn-v10003-scores.txt"))
+        var model = (ImageCnnTransformer)ml.Model.Load(Path.Combine(fixtures, fixture + ".zip"), out _);
+        var expected = File.ReadAllLines(Path.Combine(fixtures, fixture + "-scores.txt"))
             .Select(line => line.Split(' ').Select(float.Parse).ToArray()).ToArray();
 
         var data = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset);
         var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data.Train);
         var scores = CnnTestData.Scores(model, keyMap.Transform(ml.Data.TakeRows(data.Test, expected.Length)));
         for (int i = 0; i < expected.Length; i++)
-            CollectionAssert.AreEqual(expected[i], scores[i], $"row {i}");
-
-        Assert.IsNull(model.Description.InputMeans);
-        Assert.IsFalse(model.Description.DownsamplingStem);
-        Assert.AreEqual(0, model.Description.PooledSize);
-        Assert.AreEqual(TrainingStopReason.Completed, model.History.StopReason);
+            CollectionAssert.AreEqual(expected[i], scores[i], $"{fixture}, row {i}");
+        return model;
     }
 }
