@@ -23,8 +23,13 @@ internal static class BytePixels
         int plane = image.Width * image.Height;
         if (pixels.Length != plane * 4)
             throw new InvalidOperationException($"Column '{column}': unsupported pixel layout ({pixels.Length} bytes for {plane} pixels) at row {row}.");
-        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
-        int red = bgra ? 2 : 0, blue = bgra ? 0 : 2;
+        FromInterleaved(pixels, bgra: image.PixelFormat == MLPixelFormat.Bgra32, destination);
+    }
+
+    /// <summary>Interleaved 4-byte pixels (RGBA, or BGRA when <paramref name="bgra"/>) as R, G and B planes; alpha is dropped.</summary>
+    internal static void FromInterleaved(ReadOnlySpan<byte> pixels, bool bgra, Span<byte> destination)
+    {
+        int plane = pixels.Length / 4, red = bgra ? 2 : 0, blue = bgra ? 0 : 2;
         for (int p = 0; p < plane; p++)
         {
             destination[p] = pixels[4 * p + red];

@@ -25,13 +25,6 @@ internal abstract class ImageReader
     public virtual void ReadBytes(Span<byte> destination)
         => throw new NotSupportedException($"Column '{Column.Name}' holds floats, not 8-bit images.");
 
-    /// <summary>Like <see cref="ReadBytes"/>, but false instead of an exception when the image cannot be decoded.</summary>
-    public virtual bool TryReadBytes(Span<byte> destination)
-    {
-        ReadBytes(destination);
-        return true;
-    }
-
     /// <summary>A reader for <paramref name="column"/> of <paramref name="row"/>, checked by <see cref="ImageColumn.Resolve"/>.</summary>
     internal static ImageReader Create(DataViewRow row, DataViewSchema.Column column, ImageShape shape)
         => ImageColumn.IsMLImage(column) ? new MLImageReader(row, column, shape)
@@ -97,14 +90,9 @@ internal abstract class ImageReader
 
         public override void ReadBytes(Span<byte> destination)
         {
-            if (!TryReadBytes(destination))
-                throw new UnreadableImageException(Column.Name, row.Position);
-        }
-
-        public override bool TryReadBytes(Span<byte> destination)
-        {
             _getter(ref _encoded);
-            return EncodedImage.TryDecode(_encoded.GetValues(), Shape.Width, Shape.Height, destination);
+            if (!EncodedImage.TryDecode(_encoded.GetValues(), Shape.Width, Shape.Height, destination))
+                throw new UnreadableImageException(Column.Name, row.Position);
         }
     }
 }

@@ -22,7 +22,7 @@ internal static class ImageResizing
             using var image = SKImage.FromBitmap(source);
             canvas.DrawImage(image, destination, paint);
         }
-        CopyPlanes(target, planes);
+        BytePixels.FromInterleaved(target.GetPixelSpan(), bgra: false, planes);
     }
 
     /// <summary>An <see cref="MLImage"/> of any size, resized as above.</summary>
@@ -33,17 +33,5 @@ internal static class ImageResizing
         var pixels = image.Pixels.ToArray();
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, source.GetPixels(), pixels.Length);
         CoverAndCrop(source, width, height, planes);
-    }
-
-    private static void CopyPlanes(SKBitmap image, Span<byte> planes)
-    {
-        var pixels = image.GetPixelSpan();
-        int plane = image.Width * image.Height;
-        for (int p = 0; p < plane; p++)
-        {
-            planes[p] = pixels[4 * p];
-            planes[plane + p] = pixels[4 * p + 1];
-            planes[2 * plane + p] = pixels[4 * p + 2];
-        }
     }
 }
