@@ -47,9 +47,6 @@ internal sealed class CnnTrainingSet : IDisposable
     /// <summary>The store rows of this set's rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/>.</summary>
     internal long[] StoreRows(long start, int count) => _storeRows.AsSpan((int)start, count).ToArray();
 
-    /// <summary>The column whose text names each row's image file in errors, when the data has it (as the folder loader's does).</summary>
-    internal const string ImagePathColumnName = "ImagePath";
-
     /// <summary>Rows left out because their image could not be decoded (their files, or "row N"), with <c>SkipUnreadableImages</c>.</summary>
     public IReadOnlyList<string> UnreadableImages { get; private init; } = [];
 
@@ -67,7 +64,8 @@ internal sealed class CnnTrainingSet : IDisposable
         var unreadable = new List<string>();
         long skipped = 0, row = -1;
         uint key = 0;
-        var path = data.Schema.GetColumnOrNull(ImagePathColumnName) is { Type: TextDataViewType } pathColumn ? pathColumn : (DataViewSchema.Column?)null;
+        // The folder loader's path column, when the data has it, names each row's file in errors.
+        var path = data.Schema.GetColumnOrNull(ImageFolder.ImagePathColumnName) is { Type: TextDataViewType } pathColumn ? pathColumn : (DataViewSchema.Column?)null;
         using (var cursor = data.GetRowCursor(path is { } p ? [features, label, p] : [features, label]))
         {
             var reader = ImageReader.Create(cursor, features, shape);

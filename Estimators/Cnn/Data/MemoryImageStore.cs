@@ -16,11 +16,19 @@ internal sealed class MemoryImageStore : ImageStore
     private MemoryImageStore(ImageShape shape, ImageRowFormat format, int count, Tensor onCpu) : base(shape, format, count)
         => _onCpu = onCpu;
 
-    internal static MemoryImageStore OfFloats(ImageShape shape, float[] values, int count)
-        => new(shape, ImageRowFormat.For(shape, bytes: false), count, Wrap(from_array(values), shape, ImageRowFormat.For(shape, false), count));
+    internal static MemoryImageStore OfFloats(ImageShape shape, float[] values, int count) => Of(shape, from_array(values), bytes: false, count);
 
-    internal static MemoryImageStore OfBytes(ImageShape shape, byte[] values, int count)
-        => new(shape, ImageRowFormat.For(shape, bytes: true), count, Wrap(from_array(values), shape, ImageRowFormat.For(shape, true), count));
+    internal static MemoryImageStore OfBytes(ImageShape shape, byte[] values, int count) => Of(shape, from_array(values), bytes: true, count);
+
+    // The array may be longer than the rows read into it; only the first count rows are images.
+    private static MemoryImageStore Of(ImageShape shape, Tensor flat, bool bytes, int count)
+    {
+        var format = ImageRowFormat.For(shape, bytes);
+        using var whole = flat;
+        var rows = whole.narrow(0, 0, (long)count * format.Values)
+            .view(count, format.StoredChannels, shape.Height, shape.Width).DetachFromDisposeScope();
+        return new MemoryImageStore(shape, format, count, rows);
+    }
 
     public override string Description => $"in memory as {Format} ({Count * Format.RowBytes / 1e6:F0} MB)";
 
@@ -39,14 +47,6 @@ internal sealed class MemoryImageStore : ImageStore
             _onDevice = device.type == DeviceType.CPU ? _onCpu : _onCpu.to(device).DetachFromDisposeScope();
         }
         return _onDevice;
-    }
-
-    // The array may be longer than the rows read into it; only the first count rows are images.
-    private static Tensor Wrap(Tensor flat, ImageShape shape, ImageRowFormat format, int count)
-    {
-        using var whole = flat;
-        return whole.narrow(0, 0, (long)count * format.Values)
-            .view(count, format.StoredChannels, shape.Height, shape.Width).DetachFromDisposeScope();
     }
 
     protected override void Release()
