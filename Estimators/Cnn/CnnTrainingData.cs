@@ -99,8 +99,7 @@ internal sealed class CnnTrainingData : IDisposable
     /// <summary>Batch <paramref name="step"/> of the epoch's order, augmented; its tensors belong to the caller's dispose scope.</summary>
     internal TrainingBatch Batch(int step)
     {
-        var rows = OrderOf(step);
-        var (inputs, labels) = _batches.Load(step);
+        var (inputs, labels, rows) = _batches.Load(step);
         Tensor? targets = null;
         if (_augmentation is not null)
             using (no_grad())

@@ -33,10 +33,12 @@ internal sealed class BatchPrefetcher : IDisposable
         (_rowsOf, _steps, _next) = (storeRowsOf, steps, 0);
     }
 
-    /// <summary>Batch <paramref name="step"/>'s images on the training device, in the caller's dispose scope.</summary>
-    internal Tensor Load(int step)
+    /// <summary>
+    /// Batch <paramref name="step"/>'s images (the store rows <paramref name="rows"/>, as <c>Begin</c>'s function gives
+    /// them) on the training device, in the caller's dispose scope.
+    /// </summary>
+    internal Tensor Load(int step, long[] rows)
     {
-        var rows = _rowsOf(step);
         if (_depth == 0)
             return _store.Load(rows, _device);
         if (_ahead.Count == 0 || _ahead.Peek().Step != step)

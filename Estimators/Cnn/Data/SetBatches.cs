@@ -36,12 +36,13 @@ internal sealed class SetBatches : IDisposable
         _prefetcher.Begin(step => _set.StoreRows(rowsOf(step)), steps);
     }
 
-    /// <summary>Batch <paramref name="step"/>'s inputs and labels, in the caller's dispose scope.</summary>
-    internal (Tensor Inputs, Tensor Labels) Load(int step)
+    /// <summary>Batch <paramref name="step"/>'s inputs and labels, in the caller's dispose scope, and its rows of this set.</summary>
+    internal (Tensor Inputs, Tensor Labels, long[] Rows) Load(int step)
     {
-        var index = tensor(_rowsOf(step)).to(_labels.device);
-        var inputs = _features is null ? _prefetcher.Load(step) : _features.index_select(0, index);
-        return (inputs, _labels.index_select(0, index));
+        var rows = _rowsOf(step);
+        var index = tensor(rows).to(_labels.device);
+        var inputs = _features is null ? _prefetcher.Load(step, _set.StoreRows(rows)) : _features.index_select(0, index);
+        return (inputs, _labels.index_select(0, index), rows);
     }
 
     /// <summary>
@@ -58,8 +59,9 @@ internal sealed class SetBatches : IDisposable
         {
             Tensor inputs;
             using (NewDisposeScope())
-                inputs = (_features is null ? prefetcher.Load(step) : _features.narrow(0, step * (long)batchSize, RowsOf(step).Length))
-                    .MoveToOuterDisposeScope();
+                inputs = (_features is null
+                    ? prefetcher.Load(step, _set.StoreRows(RowsOf(step)))
+                    : _features.narrow(0, step * (long)batchSize, RowsOf(step).Length)).MoveToOuterDisposeScope();
             yield return inputs;
         }
     }
