@@ -162,13 +162,16 @@ public abstract class CnnTrainingOptions
             throw new ArgumentOutOfRangeException("options", message);
     }
 
-    /// <summary>The image shape the options declare for flat vectors, or null when the column's dimensions give it.</summary>
-    internal ImageShape? DeclaredShape()
+    /// <summary>
+    /// The image shape the options declare for flat vectors (or the size encoded images are decoded to), or null
+    /// when the column's dimensions give it; <paramref name="defaultChannels"/> when <see cref="Channels"/> is not set.
+    /// </summary>
+    internal ImageShape? DeclaredShape(int defaultChannels = 1)
     {
         if (ImageHeight is null && ImageWidth is null && Channels is null)
             return null;
         if (ImageHeight is not int height || ImageWidth is not int width)
             throw new ArgumentException("ImageHeight and ImageWidth must be set together (Channels defaults to 1).");
-        return new ImageShape(Channels ?? 1, height, width);
+        return new ImageShape(Channels ?? defaultChannels, height, width);
     }
 }
