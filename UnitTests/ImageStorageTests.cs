@@ -250,7 +250,7 @@ public sealed class ImageStorageTests
     }
 
     [TestMethod]
-    public void ImagesOf64PixelsOrMoreGetADownsamplingStemOrAPooledClassifier()
+    public void ImagesOf64PixelsOrMoreGetADownsamplingStemAndSimpleConvNetAPooledClassifier()
     {
         var ml = new MLContext(seed: 1);
         var random = new Random(3);
@@ -269,8 +269,11 @@ public sealed class ImageStorageTests
         CollectionAssert.AreEqual(new long[] { 4, 3, 7, 7 }, resnet.Network.state_dict()["stem.conv.weight"].shape);
 
         var simple = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => { o.FeatureColumnName = "Rgb"; o.Epochs = 1; })).Fit(data);
-        Assert.AreEqual(7, simple.Description.PooledSize);
-        CollectionAssert.AreEqual(new long[] { 16, 8 * 7 * 7 }, simple.Network.state_dict()["classifier.hidden.weight"].shape);
+        Assert.IsTrue(simple.Description.DownsamplingStem);
+        Assert.AreEqual(4, simple.Description.PooledSize);
+        CollectionAssert.AreEqual(new long[] { 4, 3, 7, 7 }, simple.Network.state_dict()["stem.conv.weight"].shape);
+        CollectionAssert.AreEqual(new long[] { 4, 4, 3, 3 }, simple.Network.state_dict()["features.conv1.weight"].shape);
+        CollectionAssert.AreEqual(new long[] { 16, 8 * 4 * 4 }, simple.Network.state_dict()["classifier.hidden.weight"].shape);
         Assert.AreEqual(2, ml.Data.CreateEnumerable<Scores>(simple.Transform(data), false).First().Score.Length);
     }
 }

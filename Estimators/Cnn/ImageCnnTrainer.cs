@@ -118,8 +118,11 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
     /// <summary>Images at least this many pixels high and wide get the built-in architectures' large-image layers.</summary>
     public const int LargeImageSize = 64;
 
-    // Large images: ResNet downsamples in its stem, SimpleConvNet pools before its classifier. 8-bit images are
-    // standardized per channel with the training images' statistics (float vectors are taken as given).
+    private const int LargeImagePooledSize = 4;
+
+    // Large images: both built-ins start with torchvision's downsampling stem, and SimpleConvNet pools its last stage
+    // to 4×4 before the classifier. 8-bit images are standardized per channel with the training images' statistics
+    // (float vectors are taken as given).
     private NetworkDescription ForImageSize(NetworkDescription description, CnnTrainingInputs inputs, IChannel channel)
     {
         if (description.Architecture == CnnArchitecture.Custom)
@@ -127,8 +130,8 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         bool large = inputs.Shape.Height >= LargeImageSize && inputs.Shape.Width >= LargeImageSize;
         description = description with
         {
-            DownsamplingStem = large && description.Architecture == CnnArchitecture.ResNet,
-            PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? 7 : 0,
+            DownsamplingStem = large,
+            PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? LargeImagePooledSize : 0,
         };
         if (!_options.StandardizeImageInputs || !inputs.Train.Store.Format.IsBytes)
             return description;

@@ -52,4 +52,12 @@ internal static class Layers
     internal static Module<Tensor, Tensor> Conv3x3(int input, int output, int stride = 1)
         // A normalization right after makes a bias redundant.
         => Conv2d(input, output, kernel_size: 3, stride: stride, padding: 1, bias: false);
+
+    /// <summary>torchvision's stem: 7×7 convolution with stride 2, normalization, activation, 3×3 max pooling with stride 2 (4× smaller).</summary>
+    internal static Module<Tensor, Tensor> DownsamplingStem(NetworkDescription description, int output)
+        => Sequential(
+            ("conv", Conv2d(description.InputShape.Channels, output, kernel_size: 7, stride: 2, padding: 3, bias: false)),
+            ("norm", Normalization(description.Normalization, output, description.NormalizationGroups)),
+            ("act", Activation(description.Activation)),
+            ("pool", MaxPool2d(kernel_size: 3, stride: 2, padding: 1)));
 }

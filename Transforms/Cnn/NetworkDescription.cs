@@ -38,8 +38,8 @@ public sealed record NetworkDescription
     public IReadOnlyList<float>? InputStandardDeviations { get; init; }
 
     /// <summary>
-    /// ResNet: torchvision's stem (7×7 convolution with stride 2, then 3×3 max pooling with stride 2), which
-    /// downsamples large images 4× before the first stage, instead of the 3×3 stem for small images.
+    /// torchvision's stem (7×7 convolution with stride 2, then 3×3 max pooling with stride 2), which downsamples large
+    /// images 4× before the first stage: instead of ResNet's 3×3 stem, or before SimpleConvNet's first convolution.
     /// </summary>
     public bool DownsamplingStem { get; init; }
 

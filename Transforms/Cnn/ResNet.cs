@@ -24,11 +24,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
             throw new ArgumentException($"ResNet needs one positive width and block count per stage; got widths [{string.Join(", ", widths)}] and blocks [{string.Join(", ", blocks)}].");
         input = InputLayers.Standardization(description);
         stem = description.DownsamplingStem
-            ? Sequential(
-                ("conv", Conv2d(description.InputShape.Channels, widths[0], kernel_size: 7, stride: 2, padding: 3, bias: false)),
-                ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
-                ("act", Layers.Activation(description.Activation)),
-                ("pool", MaxPool2d(kernel_size: 3, stride: 2, padding: 1)))
+            ? Layers.DownsamplingStem(description, widths[0])
             : Sequential(
                 ("conv", Layers.Conv3x3(description.InputShape.Channels, widths[0])),
                 ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
