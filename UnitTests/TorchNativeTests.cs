@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using MLExtensions.Native;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -103,5 +105,32 @@ public sealed class TorchNativeTests
             var e = Assert.ThrowsExactly<InvalidOperationException>(() => ComputeDeviceResolver.Resolve(ComputeDevice.Cuda));
             StringAssert.Contains(e.Message, "TorchBackend=cuda");
         }
+    }
+
+    [TestMethod]
+    public void LargeTensorsAreBackedByHugePagesUnlessTheUserOptsOut()
+    {
+        var thp = File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled");
+        Assert.IsFalse(thp.Contains("[never]"), $"this test needs transparent huge pages in 'madvise' or 'always' mode; the kernel says: {thp}");
+        // A fresh process, because libtorch reads the switch once, at its first allocation.
+        Assert.IsTrue(HugePagesInChild(null) >= 32 << 10, "a 64 MB tensor should be mostly huge pages");
+        if (!thp.Contains("[always]"))
+            Assert.AreEqual(0, HugePagesInChild("0"), "THP_MEM_ALLOC_ENABLE=0 set by the user must be respected");
+    }
+
+    private static long HugePagesInChild(string? userSetting)
+    {
+        var child = typeof(TorchNativeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "TrainingChildPath").Value!;
+        var start = new ProcessStartInfo("dotnet") { ArgumentList = { child, "huge-pages" }, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove(HugePageTensors.Variable);
+        if (userSetting is not null)
+            start.Environment[HugePageTensors.Variable] = userSetting;
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(1)), "the child hung");
+        Assert.AreEqual(0, process.ExitCode, $"child failed: {output}\n{errors.Result}");
+        return long.Parse(output.Split('\n').Single(l => l.StartsWith("HUGE ")).Substring(5));
     }
 }

@@ -1,8 +1,20 @@
 // Usage: TrainingChild <SimpleConvNet|ResNet> <validation: 0|1> <checkpoint directory> <block at epoch> <block at step>
 // Trains ResumeScenario with checkpoints; at the given 1-based epoch and step it prints BLOCKED and waits to be killed.
+//    or: TrainingChild huge-pages
+// Loads MLExtensions first, as an application does, then prints how many kB of a 64 MB tensor are huge pages.
 using Microsoft.ML;
 using MLExtensions;
 using MLExtensions.UnitTests;
+using TorchSharp;
+
+if (args is ["huge-pages"])
+{
+    _ = new ImageAugmentation(seed: 1);
+    long before = AnonHugePagesKb();
+    using var tensor = torch.ones(16L << 20);
+    Console.WriteLine($"HUGE {AnonHugePagesKb() - before}");
+    return 0;
+}
 
 if (args.Length != 5)
 {
@@ -24,3 +36,6 @@ options.OnProgress = progress =>
 ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(ResumeScenario.Data(ml));
 Console.Error.WriteLine("training finished without reaching the step to block at");
 return 1;
+
+static long AnonHugePagesKb() => long.Parse(File.ReadLines("/proc/self/smaps_rollup")
+    .First(l => l.StartsWith("AnonHugePages:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
