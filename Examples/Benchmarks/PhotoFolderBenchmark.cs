@@ -48,11 +48,19 @@ internal static class PhotoFolderBenchmark
 
     private static ChildResult Child(string variant, string folder, int size, int epochs, long budget)
     {
+        var f = RunChildProcess(variant, ["--folder", folder, "--size", size.ToString(), "--epochs", epochs.ToString(),
+            "--data-cache-mb", (budget == long.MaxValue ? -1 : budget >> 20).ToString()]).Split('|');
+        return new ChildResult(f[0], double.Parse(f[1]), double.Parse(f[2]), double.Parse(f[3]), int.Parse(f[4]), double.Parse(f[5]));
+    }
+
+    /// <summary>Runs this program as a child with <c>--photos-child variant</c> and the arguments, echoes its output and returns its RESULT line.</summary>
+    private static string RunChildProcess(string variant, string[] arguments)
+    {
         var self = typeof(PhotoFolderBenchmark).Assembly.Location;
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
             start.ArgumentList.Add(self);
-        foreach (var arg in new[] { "--photos-child", variant, "--folder", folder, "--size", size.ToString(), "--epochs", epochs.ToString(), "--data-cache-mb", (budget == long.MaxValue ? -1 : budget >> 20).ToString() })
+        foreach (var arg in new[] { "--photos-child", variant }.Concat(arguments))
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         string? result = null;
@@ -65,8 +73,46 @@ internal static class PhotoFolderBenchmark
         process.WaitForExit();
         if (process.ExitCode != 0 || result is null)
             throw new InvalidOperationException($"The '{variant}' child exited with {process.ExitCode} without a result.");
-        var f = result.Split('|');
-        return new ChildResult(f[0], double.Parse(f[1]), double.Parse(f[2]), double.Parse(f[3]), int.Parse(f[4]), double.Parse(f[5]));
+        return result;
+    }
+
+    /// <summary>
+    /// Acceptance for photo defaults: ImageCnn with default options (only the epochs, and the image column and size
+    /// the encoded bytes need) on the training folder, tested on held-out photos made from Fashion-MNIST's test set.
+    /// </summary>
+    internal static void RunAccuracy(MLContext ml, FashionMnistData data, int count, int size, int epochs, int testCount)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "mlextensions-photos");
+        var folder = Path.Combine(root, $"train-{count}-{size}");
+        var testFolder = Path.Combine(root, $"test-{testCount}-{size}");
+        TintedFashionMnist.WriteFolder(ml, data.Test, testFolder, testCount, size, seed: 2);
+        var f = RunChildProcess("accuracy", ["--folder", folder, "--test-folder", testFolder, "--size", size.ToString(), "--epochs", epochs.ToString()]).Split('|');
+        Console.WriteLine();
+        Console.WriteLine($"| ImageCnn, default options, {epochs} epochs, {count} training JPEGs {size}×{size} | |");
+        Console.WriteLine("| --- | ---: |");
+        Console.WriteLine($"| test accuracy ({testCount} held-out JPEGs) | {double.Parse(f[0]):P2} |");
+        Console.WriteLine($"| time per epoch | {double.Parse(f[1]):F0} s |");
+        Console.WriteLine($"| decoding pass | {double.Parse(f[2]):F0} s |");
+        Console.WriteLine($"| peak RSS | {double.Parse(f[3]):F2} GB |");
+    }
+
+    internal static void RunAccuracyChild(string folder, string testFolder, int size, int epochs)
+    {
+        var ml = new MLContext(seed: 1);
+        var clock = Stopwatch.StartNew();
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
+            {
+                FeatureColumnName = "Image", ImageHeight = size, ImageWidth = size, Epochs = epochs,
+                OnEpochEnd = e => Console.WriteLine($"{e}"),
+            }))
+            .Fit(ml.Data.LoadImagesFromFolder(folder));
+        var history = model.LastTransformer.History;
+        double epochSeconds = history.Epochs.Average(e => e.Seconds);
+        double decodeSeconds = clock.Elapsed.TotalSeconds - history.Epochs.Sum(e => e.Seconds);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadImagesFromFolder(testFolder)));
+        Console.WriteLine(FormattableString.Invariant($"RESULT {metrics.MicroAccuracy:R}|{epochSeconds:F1}|{decodeSeconds:F1}|{PeakRssGb():F3}"));
     }
 
     /// <summary>The child process: trains and prints one RESULT line.</summary>

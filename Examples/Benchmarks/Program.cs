@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
+//         [--accuracy-epochs 5 [--test-photos 2000]]   (then default options for N epochs, accuracy on held-out photos)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -23,7 +24,8 @@ int repeats = 1, blocks = 2, pretrainEpochs = 5, draws = 3, members = 5;
 int[] budgets = [3, 10, 30];
 int? photos = null;
 int photoSize = 128;
-string? photosChild = null, photoFolder = null;
+int accuracyEpochs = 0, testPhotos = 2000;
+string? photosChild = null, photoFolder = null, photoTestFolder = null;
 long photoBudget = ImageCnnTrainer.Options.DefaultDataCacheBytes;
 for (int i = 0; i < args.Length; i++)
     switch (args[i])
@@ -50,6 +52,9 @@ for (int i = 0; i < args.Length; i++)
         case "--size": photoSize = int.Parse(args[++i]); break;
         case "--photos-child": photosChild = args[++i]; break;
         case "--folder": photoFolder = args[++i]; break;
+        case "--test-folder": photoTestFolder = args[++i]; break;
+        case "--accuracy-epochs": accuracyEpochs = int.Parse(args[++i]); break;
+        case "--test-photos": testPhotos = int.Parse(args[++i]); break;
         case "--data-cache-mb": photoBudget = long.Parse(args[++i]) is var mb && mb < 0 ? long.MaxValue : mb << 20; break;
         case "--ema-decay": emaDecay = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--swa-start": swaStart = int.Parse(args[++i]); break;
@@ -64,7 +69,10 @@ const int seed = 1;
 
 if (photosChild is not null)
 {
-    PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
+    if (photoTestFolder is not null)
+        PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder, photoSize, epochsOption ?? 1);
+    else
+        PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
     return 0;
 }
 var ml = new MLContext(seed);
@@ -73,6 +81,8 @@ if (photos is int photoCount)
 {
     Console.WriteLine($"Photo folder benchmark, {Environment.ProcessorCount} cores");
     PhotoFolderBenchmark.Run(ml, data, photoCount, photoSize, epochsOption ?? 1, photoBudget);
+    if (accuracyEpochs > 0)
+        PhotoFolderBenchmark.RunAccuracy(ml, data, photoCount, photoSize, accuracyEpochs, testPhotos);
     return 0;
 }
 if (ensembleOnly)
