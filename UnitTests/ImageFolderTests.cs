@@ -117,4 +117,26 @@ public sealed class ImageFolderTests
         Assert.IsFalse(EncodedImage.TryDecode("not an image"u8, 4, 4, planes));
         Assert.IsFalse(EncodedImage.TryDecode([], 4, 4, planes));
     }
+
+    /// <summary>
+    /// Fixtures/cmyk-8x4.jpg was written by Pillow (Adobe CMYK JPEG, quality 100): the left half C=200 only, the right
+    /// half M=160, Y=220, K=60. The expected RGB values are Pillow's own conversion of that file.
+    /// </summary>
+    [TestMethod]
+    public void CmykJpegsDecodeToThePillowReferenceRgb()
+    {
+        var jpeg = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "cmyk-8x4.jpg"));
+        var planes = new byte[3 * 4 * 8];
+        Assert.IsTrue(EncodedImage.TryDecode(jpeg, 8, 4, planes));
+        AssertRgbNear([55, 255, 255], planes, x: 1, y: 1);
+        AssertRgbNear([195, 73, 27], planes, x: 6, y: 2);
+    }
+
+    private static void AssertRgbNear(byte[] expected, byte[] planes, int x, int y)
+    {
+        const int width = 8, plane = 8 * 4;
+        var actual = Enumerable.Range(0, 3).Select(c => planes[c * plane + y * width + x]).ToArray();
+        Assert.IsTrue(expected.Zip(actual).All(p => Math.Abs(p.First - p.Second) <= 3),
+            $"pixel ({x}, {y}): expected RGB {string.Join(",", expected)}, decoded {string.Join(",", actual)}");
+    }
 }
