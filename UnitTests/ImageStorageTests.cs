@@ -113,6 +113,39 @@ public sealed class ImageStorageTests
     }
 
     [TestMethod]
+    public void MemoryAndDiskStoresHoldTheSameRowsAcrossTheWritersRowBlocks()
+    {
+        // 2,500 rows: the memory writer fills its tensor through views of 1,024 rows, so three blocks.
+        var shape = new ImageShape(3, 4, 5);
+        var format = MLExtensions.Cnn.ImageRowFormat.For(shape, bytes: true);
+        const int rows = 2500;
+        using var directory = new TempDirectory();
+        MLExtensions.Cnn.ImageStore Write(long budget)
+        {
+            using var writer = MLExtensions.Cnn.ImageStoreWriter.Create(shape, format, rows, budget, directory.Path);
+            for (int i = 0; i < rows; i++)
+            {
+                var row = writer.NextRow();
+                for (int j = 0; j < row.Length; j++)
+                    row[j] = (byte)((i * 7 + j) % 251);
+                writer.Commit();
+            }
+            return writer.Complete();
+        }
+        using var memory = Write(long.MaxValue);
+        using var disk = Write(budget: 0);
+        StringAssert.StartsWith(memory.Description, "in memory");
+        StringAssert.StartsWith(disk.Description, "in a disk cache");
+
+        var order = Enumerable.Range(0, rows).Select(i => (long)(rows - 1 - i)).ToArray();
+        using var fromMemory = memory.Load(order, null, TorchSharp.torch.CPU);
+        using var fromDisk = disk.Load(order, null, TorchSharp.torch.CPU);
+        Assert.IsTrue(fromMemory.eq(fromDisk).all().item<bool>(), "the two stores returned different rows");
+        // Row 2,499 is first in this order; its value j is (2499 · 7 + j) mod 251, as a float in [0, 1].
+        Assert.AreEqual((2499 * 7 + 21) % 251 / 255f, fromMemory[0, 1, 0, 1].item<float>(), 1e-6);
+    }
+
+    [TestMethod]
     public void GreyNetworksGetTheSameLumaFromBytesAsFromFloats()
     {
         var (floats, _) = Train("Luma", o => o.Augmentation = null);

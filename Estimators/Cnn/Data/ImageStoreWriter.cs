@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MLExtensions.Images;
+using static TorchSharp.torch;
 
 namespace MLExtensions.Cnn;
 
@@ -16,7 +17,7 @@ internal abstract class ImageStoreWriter : IDisposable
 
     /// <summary>A writer for at most <paramref name="rows"/> rows: in memory when they fit <paramref name="budgetBytes"/>, else on disk in <paramref name="directory"/>.</summary>
     internal static ImageStoreWriter Create(ImageShape shape, ImageRowFormat format, long rows, long budgetBytes, string directory)
-        => rows * format.RowBytes <= Math.Min(budgetBytes, Array.MaxLength)
+        => rows * format.RowBytes <= budgetBytes
             ? new MemoryWriter(shape, format, rows)
             : new DiskWriter(shape, format, directory);
 
@@ -35,18 +36,41 @@ internal abstract class ImageStoreWriter : IDisposable
     {
     }
 
-    private sealed class MemoryWriter(ImageShape shape, ImageRowFormat format, long rows) : ImageStoreWriter(shape, format)
+    // Native (tensor) memory rather than a .NET array, so a store can pass 2 GB; it is written through row-block views.
+    private sealed class MemoryWriter : ImageStoreWriter
     {
-        private readonly float[]? _floats = format.IsBytes ? null : new float[rows * format.Values];
-        private readonly byte[]? _bytes = format.IsBytes ? new byte[rows * format.Values] : null;
+        private readonly Tensor _rows;
+        private Tensor? _block;
+        private long _blockStart;
 
-        internal override Span<byte> NextRow() => _bytes is not null
-            ? _bytes.AsSpan(Count * Format.Values, Format.Values)
-            : MemoryMarshal.AsBytes(_floats.AsSpan(Count * Format.Values, Format.Values));
+        internal MemoryWriter(ImageShape shape, ImageRowFormat format, long rows) : base(shape, format)
+            => _rows = empty([rows, format.StoredChannels, shape.Height, shape.Width], format.ElementType).DetachFromDisposeScope();
 
-        internal override ImageStore Complete() => _bytes is not null
-            ? MemoryImageStore.OfBytes(Shape, _bytes, Count)
-            : MemoryImageStore.OfFloats(Shape, _floats!, Count);
+        internal override Span<byte> NextRow()
+        {
+            if (_block is null || Count >= _blockStart + _block.shape[0])
+            {
+                _block?.Dispose();
+                _blockStart = Count;
+                long blockRows = Math.Clamp(int.MaxValue / Format.RowBytes, 1, 1024);
+                _block = _rows.narrow(0, Count, Math.Min(blockRows, _rows.shape[0] - Count)).DetachFromDisposeScope();
+            }
+            int rowBytes = (int)Format.RowBytes;
+            return _block.bytes.Slice((int)(Count - _blockStart) * rowBytes, rowBytes);
+        }
+
+        internal override ImageStore Complete()
+        {
+            _block?.Dispose();
+            _block = null;
+            return new MemoryImageStore(Shape, Format, Count, _rows.narrow(0, 0, Count).DetachFromDisposeScope());
+        }
+
+        public override void Dispose()
+        {
+            _block?.Dispose();
+            _rows.Dispose();
+        }
     }
 
     private sealed class DiskWriter : ImageStoreWriter

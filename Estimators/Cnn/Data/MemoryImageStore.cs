@@ -5,30 +5,17 @@ using static TorchSharp.torch;
 namespace MLExtensions.Cnn;
 
 /// <summary>
-/// Images held in one array (floats, or bytes for 8-bit sources, 4× smaller), wrapped as a tensor without a copy and
-/// moved once to the training device; a batch is an index selection there, converted to floats on the device.
+/// Images held in one CPU tensor (floats, or bytes for 8-bit sources, 4× smaller), moved once to the training device;
+/// a batch is an index selection there, converted to floats on the device.
 /// </summary>
 internal sealed class MemoryImageStore : ImageStore
 {
     private readonly Tensor _onCpu;
     private Tensor? _onDevice;
 
-    private MemoryImageStore(ImageShape shape, ImageRowFormat format, int count, Tensor onCpu) : base(shape, format, count)
+    /// <param name="onCpu">The rows, count × stored channels × H × W; the store owns this handle.</param>
+    internal MemoryImageStore(ImageShape shape, ImageRowFormat format, int count, Tensor onCpu) : base(shape, format, count)
         => _onCpu = onCpu;
-
-    internal static MemoryImageStore OfFloats(ImageShape shape, float[] values, int count) => Of(shape, from_array(values), bytes: false, count);
-
-    internal static MemoryImageStore OfBytes(ImageShape shape, byte[] values, int count) => Of(shape, from_array(values), bytes: true, count);
-
-    // The array may be longer than the rows read into it; only the first count rows are images.
-    private static MemoryImageStore Of(ImageShape shape, Tensor flat, bool bytes, int count)
-    {
-        var format = ImageRowFormat.For(shape, bytes);
-        using var whole = flat;
-        var rows = whole.narrow(0, 0, (long)count * format.Values)
-            .view(count, format.StoredChannels, shape.Height, shape.Width).DetachFromDisposeScope();
-        return new MemoryImageStore(shape, format, count, rows);
-    }
 
     public override string Description => $"in memory as {Format} ({Count * Format.RowBytes / 1e6:F0} MB)";
 
