@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace MLExtensions.Images;
 
-/// <summary>Reads one row's image as planar C×H×W floats, from a float vector or from an <see cref="MLImage"/>.</summary>
+/// <summary>Reads one row's image as planar C×H×W floats, from a float vector, an <see cref="MLImage"/> or encoded image bytes.</summary>
 internal abstract class ImageReader
 {
     protected ImageReader(DataViewSchema.Column column, ImageShape shape)
@@ -17,9 +17,6 @@ internal abstract class ImageReader
 
     /// <summary>Writes the current row's <see cref="ImageShape.Size"/> values into <paramref name="destination"/>.</summary>
     public abstract void Read(Span<float> destination);
-
-    /// <summary>True when the images are 8-bit: <see cref="ReadBytes"/> gives their <see cref="BytePixels"/> planes.</summary>
-    public virtual bool HasBytes => false;
 
     /// <summary>Writes the current row's 8-bit R, G, B planes (see <see cref="BytePixels"/>) into <paramref name="destination"/>.</summary>
     public virtual void ReadBytes(Span<byte> destination)
@@ -44,22 +41,25 @@ internal abstract class ImageReader
     }
 
     /// <summary>
-    /// RGB (or luma for one channel) planes scaled to [0, 1], converted as <see cref="BytePixels"/> does; an image of
-    /// another size is resized to the shape first (<see cref="ImageResizing"/>).
+    /// An 8-bit source: <see cref="ReadBytes"/> gives its R, G, B planes, and <see cref="Read"/> turns them into RGB (or
+    /// luma for one channel) planes scaled to [0, 1] as <see cref="BytePixels"/> does.
     /// </summary>
-    private sealed class MLImageReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
+    private abstract class ByteImageReader(DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
     {
-        private readonly ValueGetter<MLImage> _getter = row.GetGetter<MLImage>(column);
         private readonly byte[] _planes = new byte[BytePixels.StoredChannels * shape.PlaneSize];
-        private MLImage? _image;
 
-        public override bool HasBytes => true;
-
-        public override void Read(Span<float> destination)
+        public sealed override void Read(Span<float> destination)
         {
             ReadBytes(_planes);
             BytePixels.ToFloats(_planes, Shape.Channels, destination);
         }
+    }
+
+    /// <summary>An <see cref="MLImage"/>; one of another size is resized to the shape first (<see cref="ImageResizing"/>).</summary>
+    private sealed class MLImageReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ByteImageReader(column, shape)
+    {
+        private readonly ValueGetter<MLImage> _getter = row.GetGetter<MLImage>(column);
+        private MLImage? _image;
 
         public override void ReadBytes(Span<byte> destination)
         {
@@ -74,19 +74,10 @@ internal abstract class ImageReader
     }
 
     /// <summary>Encoded image bytes (<c>LoadRawImageBytes</c>), decoded and resized to the shape by <see cref="EncodedImage"/>.</summary>
-    private sealed class EncodedReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ImageReader(column, shape)
+    private sealed class EncodedReader(DataViewRow row, DataViewSchema.Column column, ImageShape shape) : ByteImageReader(column, shape)
     {
         private readonly ValueGetter<VBuffer<byte>> _getter = row.GetGetter<VBuffer<byte>>(column);
-        private readonly byte[] _planes = new byte[BytePixels.StoredChannels * shape.PlaneSize];
         private VBuffer<byte> _encoded;
-
-        public override bool HasBytes => true;
-
-        public override void Read(Span<float> destination)
-        {
-            ReadBytes(_planes);
-            BytePixels.ToFloats(_planes, Shape.Channels, destination);
-        }
 
         public override void ReadBytes(Span<byte> destination)
         {
