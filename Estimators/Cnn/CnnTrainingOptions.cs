@@ -102,7 +102,7 @@ public abstract class CnnTrainingOptions
 
     /// <summary>
     /// Memory for the training (and, separately, the validation) images, in bytes: images that fit are kept in memory,
-    /// as bytes when they are 8-bit (an image column) and floats otherwise; larger data goes to a disk cache in
+    /// as bytes when they are 8-bit (an image column or encoded image bytes) and floats otherwise; larger data goes to a disk cache in
     /// <see cref="DataCacheDirectory"/> written on the first pass and read a batch at a time. Default 1 GiB.
     /// </summary>
     public long DataCacheBytes { get; set; } = DefaultDataCacheBytes;
@@ -110,7 +110,10 @@ public abstract class CnnTrainingOptions
     /// <summary>Where the disk cache of images larger than <see cref="DataCacheBytes"/> goes (deleted after training); null: the temporary folder.</summary>
     public string? DataCacheDirectory { get; set; }
 
-    /// <summary>Threads that read the next batches from the disk cache while a step trains; 0 reads them on the training thread.</summary>
+    /// <summary>
+    /// Threads that read the next batches from the disk cache while a step trains (0 reads them on the training
+    /// thread), and that decode encoded images on the first pass.
+    /// </summary>
     public int PrefetchWorkers { get; set; } = 2;
 
     /// <summary>

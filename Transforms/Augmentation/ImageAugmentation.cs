@@ -91,13 +91,13 @@ public sealed class ImageAugmentation
             operation.Check(shape);
     }
 
-    /// <summary>Fits what operations learn from the training images (PCA lighting's channel statistics).</summary>
     /// <summary>Training images <see cref="Fit"/> needs at most.</summary>
     internal const int FitImages = PcaLightingOp.FitImages;
 
     /// <summary>True when an operation fits statistics of the training images before training.</summary>
     internal bool NeedsFit => _operations.OfType<PcaLightingOp>().Any();
 
+    /// <summary>Fits what operations learn from the training images (PCA lighting's channel statistics).</summary>
     internal void Fit(Tensor trainingImages)
     {
         foreach (var operation in _operations.OfType<PcaLightingOp>())
