@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MLExtensions.Data;
 using MLExtensions.Images;
 
 namespace MLExtensions.Cnn;
@@ -96,7 +97,7 @@ internal sealed class CnnTrainingInputs : IDisposable
     {
         if (set.UnreadableImages.Count > 0)
             channel.Warning(MessageSensitivity.None, $"{trainer}: left out {set.UnreadableImages.Count} {role} images that could not be decoded " +
-                $"(SkipUnreadableImages): {string.Join(", ", set.UnreadableImages.Take(5))}{(set.UnreadableImages.Count > 5 ? ", …" : "")}.");
+                $"(SkipUnreadableImages): {NameSample.Of(set.UnreadableImages)}.");
     }
 
     public void Dispose()

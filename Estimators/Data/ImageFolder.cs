@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MLExtensions.Data;
 using MLExtensions.MLNetInternals;
 
 namespace MLExtensions;
@@ -49,7 +50,7 @@ public static class ImageFolder
         var unlabelled = directory.EnumerateFiles().Where(f => IsImage(f.Name)).Select(f => f.Name).ToArray();
         using var channel = env.Start(nameof(ImageFolder));
         if (unlabelled.Length > 0)
-            channel.Warning(MessageSensitivity.None, $"ImageFolder: left out {unlabelled.Length} images directly in '{root}' (not in a class sub-folder): {Sample(unlabelled)}.");
+            channel.Warning(MessageSensitivity.None, $"ImageFolder: left out {unlabelled.Length} images directly in '{root}' (not in a class sub-folder): {NameSample.Of(unlabelled)}.");
         return Finish(data, channel, rows, ignored, root);
     }
 
@@ -96,7 +97,7 @@ public static class ImageFolder
     private static IDataView Finish(DataOperationsCatalog data, IChannel channel, List<Row> rows, List<string> ignored, string source)
     {
         if (ignored.Count > 0)
-            channel.Warning(MessageSensitivity.None, $"ImageFolder: ignored {ignored.Count} files in '{source}' that are not images ({string.Join(", ", ImageExtensions)}): {Sample(ignored)}.");
+            channel.Warning(MessageSensitivity.None, $"ImageFolder: ignored {ignored.Count} files in '{source}' that are not images ({string.Join(", ", ImageExtensions)}): {NameSample.Of(ignored)}.");
         if (rows.Count == 0)
             throw new InvalidDataException($"'{source}' lists no image files ({string.Join(", ", ImageExtensions)})" +
                 (ignored.Count > 0 ? $"; {ignored.Count} other files were ignored." : "."));
@@ -112,6 +113,4 @@ public static class ImageFolder
     }
 
     private static bool IsImage(string name) => ImageExtensions.Contains(Path.GetExtension(name), StringComparer.OrdinalIgnoreCase);
-
-    private static string Sample(IReadOnlyList<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? ", …" : "");
 }
