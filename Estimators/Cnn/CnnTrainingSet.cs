@@ -1,6 +1,6 @@
 using Microsoft.ML;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using MLExtensions.Data;
 using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
