@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Examples.Shared;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLExtensions;
 
 namespace Benchmarks;
@@ -99,18 +100,8 @@ internal static class PhotoFolderBenchmark
     internal static void RunAccuracyChild(string folder, string testFolder, int size, int epochs)
     {
         var ml = new MLContext(seed: 1);
-        var clock = Stopwatch.StartNew();
-        var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
-            .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
-            {
-                FeatureColumnName = "Image", ImageHeight = size, ImageWidth = size, Epochs = epochs,
-                OnEpochEnd = e => Console.WriteLine($"{e}"),
-            }))
-            .Fit(ml.Data.LoadImagesFromFolder(folder));
-        var history = model.LastTransformer.History;
-        double epochSeconds = history.Epochs.Average(e => e.Seconds);
-        double decodeSeconds = clock.Elapsed.TotalSeconds - history.Epochs.Sum(e => e.Seconds);
+        var (model, decodeSeconds) = TrainOnFolder(ml, ml.Data.LoadImagesFromFolder(folder), size, epochs, _ => { });
+        double epochSeconds = model.LastTransformer.History.Epochs.Average(e => e.Seconds);
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadImagesFromFolder(testFolder)));
         Console.WriteLine(FormattableString.Invariant($"RESULT {metrics.MicroAccuracy:R}|{epochSeconds:F1}|{decodeSeconds:F1}|{PeakRssGb():F3}"));
     }
@@ -126,22 +117,33 @@ internal static class PhotoFolderBenchmark
                 kept = e.Message[(e.Message.IndexOf("kept ") + 5)..].Split(" (")[0];
         };
         var data = ml.Data.LoadImagesFromFolder(folder);
-        var clock = Stopwatch.StartNew();
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
-            .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
-            {
-                FeatureColumnName = "Image", ImageHeight = size, ImageWidth = size, Epochs = epochs, Seed = 1,
-                DataCacheBytes = budget,
-                OnEpochEnd = e => Console.WriteLine($"{e}"),
-            }));
-        var model = pipeline.Fit(data);
+        var (model, decodeSeconds) = TrainOnFolder(ml, data, size, epochs, o => (o.Seed, o.DataCacheBytes) = (1, budget));
         var history = model.LastTransformer.History;
         double epochSeconds = history.Epochs.Sum(e => e.Seconds);
-        // The epochs' own seconds exclude the reading (decoding) pass before the first one.
-        double decodeSeconds = clock.Elapsed.TotalSeconds - epochSeconds;
         int images = history.Epochs.Count * ml.Data.CreateEnumerable<ImageFolder.Row>(data, false).Count();
         Console.WriteLine(FormattableString.Invariant($"RESULT {kept}|{PeakRssGb():F3}|{decodeSeconds:F1}|{epochSeconds:F1}|{images}|{history.Epochs[^1].TrainAccuracy:R}"));
+    }
+
+    /// <summary>
+    /// The folder's files as bytes into ImageCnn, which decodes them at <paramref name="size"/>×<paramref name="size"/>;
+    /// the options beyond those <paramref name="configure"/> sets are the defaults. Also returns the seconds spent
+    /// outside the epochs: the reading (decoding) pass before the first one.
+    /// </summary>
+    private static (TransformerChain<ImageCnnTransformer> Model, double DecodeSeconds) TrainOnFolder(
+        MLContext ml, IDataView data, int size, int epochs, Action<ImageCnnTrainer.Options> configure)
+    {
+        var options = new ImageCnnTrainer.Options
+        {
+            FeatureColumnName = "Image", ImageHeight = size, ImageWidth = size, Epochs = epochs,
+            OnEpochEnd = e => Console.WriteLine($"{e}"),
+        };
+        configure(options);
+        var clock = Stopwatch.StartNew();
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.ImageCnn(options))
+            .Fit(data);
+        return (model, clock.Elapsed.TotalSeconds - model.LastTransformer.History.Epochs.Sum(e => e.Seconds));
     }
 
     private static double PeakRssGb()

@@ -69,8 +69,8 @@ const int seed = 1;
 
 if (photosChild is not null)
 {
-    if (photoTestFolder is not null)
-        PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder, photoSize, epochsOption ?? 1);
+    if (photosChild == "accuracy")
+        PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder!, photoSize, epochsOption ?? 1);
     else
         PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
     return 0;
