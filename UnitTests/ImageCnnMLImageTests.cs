@@ -26,17 +26,9 @@ public sealed class ImageCnnMLImageTests
     private static IEnumerable<ColourImage> Images(int count, int seed)
     {
         var random = new Random(seed);
-        var pixels = Enumerable.Range(0, count).Select(i =>
-        {
-            var rgba = new byte[Size * Size * 4];
-            random.NextBytes(rgba);
-            for (int p = 0; p < Size * Size; p++)
-            {
-                rgba[4 * p + (i % 2 == 0 ? 0 : 2)] |= 0xC0;
-                rgba[4 * p + 3] = 255;
-            }
-            return (Label: i % 2 == 0 ? "red" : "blue", Rgba: rgba);
-        }).ToArray();
+        var pixels = Enumerable.Range(0, count)
+            .Select(i => (Label: i % 2 == 0 ? "red" : "blue", Rgba: TintedNoise.Rgba(random, Size, Size, channel: i % 2 == 0 ? 0 : 2, tint: 0xC0)))
+            .ToArray();
         foreach (var (label, rgba) in pixels)
             yield return new ColourImage { Label = label, Image = MLImage.CreateFromPixels(Size, Size, MLPixelFormat.Rgba32, rgba) };
     }

@@ -44,13 +44,7 @@ internal sealed class ImageFolderData : IDisposable
     {
         int channel = Array.IndexOf(Classes, label) switch { 0 => 2, 1 => 1, _ => 0 };
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        var pixels = new byte[width * height * 4];
-        random.NextBytes(pixels);
-        for (int p = 0; p < width * height; p++)
-        {
-            pixels[4 * p + channel] |= 0xC0;
-            pixels[4 * p + 3] = png ? (byte)(128 + pixels[4 * p + 3] / 2) : (byte)255;
-        }
+        var pixels = TintedNoise.Rgba(random, width, height, channel, tint: 0xC0, translucent: png);
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         using var image = SKImage.FromBitmap(bitmap);
         using var encoded = image.Encode(png ? SKEncodedImageFormat.Png : SKEncodedImageFormat.Jpeg, 92);

@@ -33,17 +33,7 @@ public sealed class ImageStorageTests
     private static IEnumerable<Photo> Photos(int count, int seed)
     {
         var random = new Random(seed);
-        var rgbas = Enumerable.Range(0, count).Select(i =>
-        {
-            var rgba = new byte[Size * Size * 4];
-            random.NextBytes(rgba);
-            for (int p = 0; p < Size * Size; p++)
-            {
-                rgba[4 * p + i % 3] |= 0xA0;
-                rgba[4 * p + 3] = 255;
-            }
-            return rgba;
-        }).ToArray();
+        var rgbas = Enumerable.Range(0, count).Select(i => TintedNoise.Rgba(random, Size, Size, channel: i % 3, tint: 0xA0)).ToArray();
         for (int i = 0; i < count; i++)
             yield return ToPhoto(new[] { "red", "green", "blue" }[i % 3], rgbas[i]);
     }
