@@ -215,7 +215,7 @@ public sealed class CheckpointResumeTests
             .Single(a => a.Key == "TrainingChildPath").Value!;
         Assert.IsTrue(File.Exists(child), $"TrainingChild was not built at {child}");
         return Process.Start(new ProcessStartInfo("dotnet",
-            [child, options.Architecture.ToString(), options.ValidationFraction > 0 ? "1" : "0", directory, blockAtEpoch.ToString(), blockAtStep.ToString()])
+            [child, options.Architecture!.Value.ToString(), options.ValidationFraction > 0 ? "1" : "0", directory, blockAtEpoch.ToString(), blockAtStep.ToString()])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -263,40 +263,4 @@ public sealed class ImageStorageTests
         var (floats, _) = Train("Rgb", o => o.StandardizeImageInputs = true);
         Assert.IsNull(floats.Description.InputMeans, "float vectors are used as given");
     }
-
-    private sealed class LargePhoto
-    {
-        public string Label { get; set; } = "";
-
-        [VectorType(3, 64, 64)]
-        public float[] Rgb { get; set; } = [];
-    }
-
-    [TestMethod]
-    public void ImagesOf64PixelsOrMoreGetADownsamplingStemAndSimpleConvNetAPooledClassifier()
-    {
-        var ml = new MLContext(seed: 1);
-        var random = new Random(3);
-        var rows = Enumerable.Range(0, 24).Select(i => new LargePhoto
-        {
-            Label = i % 2 == 0 ? "bright" : "dark",
-            Rgb = Enumerable.Range(0, 3 * 64 * 64).Select(_ => (float)random.NextDouble() * (i % 2 == 0 ? 1 : 0.5f)).ToArray(),
-        }).ToArray();
-        var raw = ml.Data.LoadFromEnumerable(rows);
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        var resnet = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
-        {
-            o.FeatureColumnName = "Rgb"; o.Architecture = CnnArchitecture.ResNet; o.Widths = [4, 8]; o.Blocks = [1, 1]; o.Epochs = 1;
-        })).Fit(data);
-        Assert.IsTrue(resnet.Description.DownsamplingStem);
-        CollectionAssert.AreEqual(new long[] { 4, 3, 7, 7 }, resnet.Network.state_dict()["stem.conv.weight"].shape);
-
-        var simple = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => { o.FeatureColumnName = "Rgb"; o.Epochs = 1; })).Fit(data);
-        Assert.IsTrue(simple.Description.DownsamplingStem);
-        Assert.AreEqual(4, simple.Description.PooledSize);
-        CollectionAssert.AreEqual(new long[] { 4, 3, 7, 7 }, simple.Network.state_dict()["stem.conv.weight"].shape);
-        CollectionAssert.AreEqual(new long[] { 4, 4, 3, 3 }, simple.Network.state_dict()["features.conv1.weight"].shape);
-        CollectionAssert.AreEqual(new long[] { 16, 8 * 4 * 4 }, simple.Network.state_dict()["classifier.hidden.weight"].shape);
-        Assert.AreEqual(2, ml.Data.CreateEnumerable<Scores>(simple.Transform(data), false).First().Score.Length);
-    }
 }

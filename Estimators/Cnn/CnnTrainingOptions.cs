@@ -26,7 +26,11 @@ public abstract class CnnTrainingOptions
     public double Beta2 { get; set; } = 0.999;
     public double Epsilon { get; set; } = 1e-8;
     public double RmsPropDecay { get; set; } = 0.99;
-    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant();
+    /// <summary>
+    /// How the learning rate changes over training; null (default): by the image size, cosine decay to zero for images
+    /// at least <see cref="ImageCnnTrainer.LargeImageSize"/> pixels high and wide, constant for smaller ones.
+    /// </summary>
+    public LearningRateSchedule? Schedule { get; set; }
 
     /// <summary>L2 weight decay (decoupled for AdamW).</summary>
     public double WeightDecay { get; set; }

@@ -20,7 +20,11 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
     /// <summary>The shared training settings (<see cref="CnnTrainingOptions"/>) plus the network to build.</summary>
     public sealed class Options : CnnTrainingOptions
     {
-        public CnnArchitecture Architecture { get; set; } = CnnArchitecture.SimpleConvNet;
+        /// <summary>
+        /// The network to train; null (default): chosen by the image size, a ResNet for images at least
+        /// <see cref="LargeImageSize"/> pixels high and wide, SimpleConvNet for smaller ones.
+        /// </summary>
+        public CnnArchitecture? Architecture { get; set; }
 
         /// <summary>Channels per stage; null: [32, 64] for SimpleConvNet, [16, 32, 64] for ResNet.</summary>
         public int[]? Widths { get; set; }
@@ -100,11 +104,13 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
     private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)
     {
-        var description = ForImageSize(Describe(inputs.Shape, inputs.Labels.Count), inputs, channel);
-        if (_options.Architecture == CnnArchitecture.Custom)
+        var architecture = ImageSizeDefaults.Architecture(_options.Architecture, inputs.Shape);
+        var description = ForImageSize(Describe(architecture, inputs.Shape, inputs.Labels.Count), inputs, channel);
+        if (architecture == CnnArchitecture.Custom)
             CustomArchitectures.Register(_options.CustomArchitectureName, _options.CustomArchitecture!);
         channel.Info(MessageSensitivity.None,
-            $"{Name}: {description.Architecture} on {device.type}, {inputs.Train.Count} training images {inputs.Shape}, {inputs.Labels.Count} classes" +
+            $"{Name}: {description.Architecture}{(_options.Architecture is null ? " (the default for this image size)" : "")} on {device.type}, " +
+            $"{inputs.Train.Count} training images {inputs.Shape}, {inputs.Labels.Count} classes" +
             (inputs.Validation is null ? "" : $", {inputs.Validation.Count} validation images"));
 
         random.manual_seed(seed);
@@ -115,7 +121,10 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         return new CnnNetwork(description, module, TrainingPlan.Everything(module));
     }
 
-    /// <summary>Images at least this many pixels high and wide get the built-in architectures' large-image layers.</summary>
+    /// <summary>
+    /// Images at least this many pixels high and wide get the built-in architectures' large-image layers, and, unless
+    /// the options say otherwise, a ResNet with a cosine learning-rate schedule.
+    /// </summary>
     public const int LargeImageSize = 64;
 
     private const int LargeImagePooledSize = 4;
@@ -127,7 +136,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
     {
         if (description.Architecture == CnnArchitecture.Custom)
             return description;
-        bool large = inputs.Shape.Height >= LargeImageSize && inputs.Shape.Width >= LargeImageSize;
+        bool large = ImageSizeDefaults.IsLarge(inputs.Shape);
         description = description with
         {
             DownsamplingStem = large,
@@ -141,20 +150,20 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         return description with { InputMeans = means, InputStandardDeviations = deviations };
     }
 
-    private NetworkDescription Describe(ImageShape shape, int classes) => new()
+    private NetworkDescription Describe(CnnArchitecture architecture, ImageShape shape, int classes) => new()
     {
-        Architecture = _options.Architecture,
+        Architecture = architecture,
         InputShape = shape,
         ClassCount = classes,
         Activation = _options.Activation,
         Normalization = _options.Normalization,
-        Widths = _options.Widths ?? (_options.Architecture == CnnArchitecture.ResNet ? [16, 32, 64] : [32, 64]),
-        Blocks = _options.Architecture == CnnArchitecture.ResNet
+        Widths = _options.Widths ?? (architecture == CnnArchitecture.ResNet ? [16, 32, 64] : [32, 64]),
+        Blocks = architecture == CnnArchitecture.ResNet
             ? _options.Blocks ?? Enumerable.Repeat(2, (_options.Widths ?? [16, 32, 64]).Length).ToArray()
             : [],
         HiddenUnits = _options.HiddenUnits,
         Dropout = _options.Dropout,
         NormalizationGroups = _options.NormalizationGroups,
-        CustomName = _options.Architecture == CnnArchitecture.Custom ? _options.CustomArchitectureName : null,
+        CustomName = architecture == CnnArchitecture.Custom ? _options.CustomArchitectureName : null,
     };
 }

@@ -26,7 +26,7 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
         ArgumentNullException.ThrowIfNull(options);
         if (options.Schedule is not CyclicalSchedule cyclical)
             throw new ArgumentException(
-                $"Snapshot ensembling keeps the weights at the end of each learning-rate cycle, so the schedule must be LearningRateSchedule.Cyclical, not {options.Schedule}.",
+                $"Snapshot ensembling keeps the weights at the end of each learning-rate cycle, so the schedule must be LearningRateSchedule.Cyclical, not {options.Schedule?.ToString() ?? "the default (null)"}.",
                 nameof(options));
         int cycles = options.Epochs / cyclical.CycleEpochs;
         if (cycles < 2)
