@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
-//         [--accuracy-epochs 5 [--test-photos 2000]]   (then default options for N epochs, accuracy on held-out photos)
+//         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
 using Benchmarks;
 using Microsoft.ML;
@@ -25,6 +25,8 @@ int[] budgets = [3, 10, 30];
 int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
+int[] accuracySeeds = [1];
+bool accuracyOnly = false;
 string? photosChild = null, photoFolder = null, photoTestFolder = null;
 long photoBudget = ImageCnnTrainer.Options.DefaultDataCacheBytes;
 for (int i = 0; i < args.Length; i++)
@@ -55,6 +57,8 @@ for (int i = 0; i < args.Length; i++)
         case "--test-folder": photoTestFolder = args[++i]; break;
         case "--accuracy-epochs": accuracyEpochs = int.Parse(args[++i]); break;
         case "--test-photos": testPhotos = int.Parse(args[++i]); break;
+        case "--seeds": accuracySeeds = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+        case "--accuracy-only": accuracyOnly = true; break;
         case "--data-cache-mb": photoBudget = long.Parse(args[++i]) is var mb && mb < 0 ? long.MaxValue : mb << 20; break;
         case "--ema-decay": emaDecay = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--swa-start": swaStart = int.Parse(args[++i]); break;
@@ -70,7 +74,7 @@ const int seed = 1;
 if (photosChild is not null)
 {
     if (photosChild == "accuracy")
-        PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder!, photoSize, epochsOption ?? 1);
+        PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder!, photoSize, epochsOption ?? 1, accuracySeeds[0]);
     else
         PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
     return 0;
@@ -80,9 +84,10 @@ var data = ml.Data.LoadFashionMnist(source);
 if (photos is int photoCount)
 {
     Console.WriteLine($"Photo folder benchmark, {Environment.ProcessorCount} cores");
-    PhotoFolderBenchmark.Run(ml, data, photoCount, photoSize, epochsOption ?? 1, photoBudget);
+    if (!accuracyOnly)
+        PhotoFolderBenchmark.Run(ml, data, photoCount, photoSize, epochsOption ?? 1, photoBudget);
     if (accuracyEpochs > 0)
-        PhotoFolderBenchmark.RunAccuracy(ml, data, photoCount, photoSize, accuracyEpochs, testPhotos);
+        PhotoFolderBenchmark.RunAccuracy(ml, data, photoCount, photoSize, accuracyEpochs, testPhotos, accuracySeeds);
     return 0;
 }
 if (ensembleOnly)
