@@ -16,8 +16,8 @@ public static class MulticlassTrainersCatalogExtensions
 
     /// <summary>Trains a convolutional network with the most common settings; see <see cref="ImageCnnTrainer.Options"/> for all of them.</summary>
     public static ImageCnnTrainer ImageCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int epochs = 10, int batchSize = 64,
-        double learningRate = 1e-3, CnnArchitecture? architecture = null,
+        string labelColumnName = "Label", string featureColumnName = "Features", int epochs = 10, int? batchSize = null,
+        double? learningRate = null, CnnArchitecture? architecture = null,
         OptimizerKind optimizer = OptimizerKind.Adam, ComputeDevice device = ComputeDevice.Auto)
         => catalog.ImageCnn(new ImageCnnTrainer.Options
         {

@@ -5,8 +5,8 @@ namespace MLExtensions.UnitTests;
 
 /// <summary>
 /// Images of 64×64 pixels and more get photo-sized defaults: the downsampling stem, SimpleConvNet's pooled classifier,
-/// and, when the options leave them null, a ResNet trained with a cosine schedule. Smaller images keep SimpleConvNet
-/// at a constant rate.
+/// and, for what the options leave null, a ResNet trained in batches of 32 with a cosine schedule from 2e-3. Smaller
+/// images keep SimpleConvNet, batches of 64 and a constant 1e-3.
 /// </summary>
 [TestClass]
 public sealed class ImageSizeDefaultsTests
@@ -61,25 +61,39 @@ public sealed class ImageSizeDefaultsTests
     }
 
     [TestMethod]
-    public void WithArchitectureAndScheduleLeftNullPhotosGetAResNetWithCosineDecayAndSmallImagesSimpleConvNetAtAConstantRate()
+    public void LeftNullPhotosGetAResNetWithBatchesOf32AndACosineDecayFrom2EMinus3AndSmallImagesKeepTheirDefaults()
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
         ml.Log += (_, e) => messages.Add(e.Message);
         var photo = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
         {
-            o.FeatureColumnName = "Rgb"; o.Widths = [4, 8]; o.Epochs = 3; o.LearningRate = 0.01;
+            o.FeatureColumnName = "Rgb"; o.Widths = [4, 8]; o.Epochs = 3; o.BatchSize = null;
         })).Fit(LargePhotos(ml));
         Assert.AreEqual(CnnArchitecture.ResNet, photo.Description.Architecture);
         CollectionAssert.AreEqual(new[] { 2, 2 }, photo.Description.Blocks.ToArray());
         var photoRates = photo.History.Epochs.Select(e => e.LearningRate).ToArray();
-        Assert.IsTrue(photoRates[0] == 0.01 && photoRates[1] < photoRates[0] && photoRates[2] < photoRates[1] && photoRates[2] > 0,
-            $"cosine decay expected, got rates [{string.Join(", ", photoRates)}]");
+        Assert.IsTrue(photoRates[0] == 2e-3 && photoRates[1] < photoRates[0] && photoRates[2] < photoRates[1] && photoRates[2] > 0,
+            $"cosine decay from 2e-3 expected, got rates [{string.Join(", ", photoRates)}]");
         Assert.IsTrue(messages.Any(m => m.Contains("ResNet (the default for this image size)")), "the log says the architecture was chosen by size");
+        Assert.IsTrue(messages.Any(m => m.Contains("BatchSize 32 is larger than the 24 training images")), "photos get batches of 32");
 
         var data = CnnTestData.Load(trainRows: 64, testRows: 20);
-        var small = CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 3; o.LearningRate = 0.01; }));
+        var small = CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 3; o.BatchSize = null; }));
         Assert.AreEqual(CnnArchitecture.SimpleConvNet, small.Description.Architecture);
-        CollectionAssert.AreEqual(new[] { 0.01, 0.01, 0.01 }, small.History.Epochs.Select(e => e.LearningRate).ToArray());
+        CollectionAssert.AreEqual(new[] { 1e-3, 1e-3, 1e-3 }, small.History.Epochs.Select(e => e.LearningRate).ToArray());
+    }
+
+    [TestMethod]
+    public void OptionsSetByTheUserAreKeptOnPhotos()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.FeatureColumnName = "Rgb"; o.Architecture = CnnArchitecture.SimpleConvNet; o.Epochs = 2; o.LearningRate = 0.01;
+            o.Schedule = LearningRateSchedule.Constant();
+        })).Fit(LargePhotos(ml));
+        Assert.AreEqual(CnnArchitecture.SimpleConvNet, model.Description.Architecture);
+        CollectionAssert.AreEqual(new[] { 0.01, 0.01 }, model.History.Epochs.Select(e => e.LearningRate).ToArray());
     }
 }

@@ -24,6 +24,7 @@ internal static class CnnFit
         using var resume = FindCheckpoint(options, device, channel, trainer);
         int seed = options.Seed ?? (resume is null ? host.Rand.Next() : SeedOf(resume));
         using var inputs = CnnTrainingInputs.Read(input, options, seed, host, channel, trainer);
+        options = options.WithDefaultsFor(inputs.Shape);
         var (description, network, plan) = build(inputs, device, seed, channel);
         var classes = inputs.Labels.Values ?? Enumerable.Range(1, inputs.Labels.Count).Select(k => $"key {k}").ToArray();
         var history = new CnnTrainingLoop(options, new CnnTrainingRun(trainer, description, classes), device, seed, host, channel)

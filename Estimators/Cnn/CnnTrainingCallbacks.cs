@@ -9,12 +9,12 @@ namespace MLExtensions.Cnn;
 /// </summary>
 internal static class CnnTrainingCallbacks
 {
-    internal static IEnumerable<TrainingCallback> For(CnnTrainingOptions options, TrainingPlan plan, ImageShape shape, IHost host, Checkpointing? checkpointing)
+    internal static IEnumerable<TrainingCallback> For(CnnTrainingOptions options, TrainingPlan plan, IHost host, Checkpointing? checkpointing)
     {
-        var schedule = ImageSizeDefaults.Schedule(options.Schedule, shape);
+        var schedule = options.TrainingSchedule;
         yield return new CancellationWatch(host);
         yield return new BlockUnfreezing(plan, options);
-        yield return new LearningRateScheduler(schedule, options.LearningRate);
+        yield return new LearningRateScheduler(schedule, options.TrainingLearningRate);
         if (schedule is ReduceOnPlateauSchedule plateau)
             yield return plateau.Plateau;
         if (options.L1Regularization > 0)

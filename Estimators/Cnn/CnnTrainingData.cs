@@ -44,8 +44,8 @@ internal sealed class CnnTrainingData : IDisposable
         FitAugmentation();
 
         Count = _train.Count;
-        BatchSize = Math.Min(options.BatchSize, Count);
-        if (BatchSize < options.BatchSize)
+        BatchSize = Math.Min(options.TrainingBatchSize, Count);
+        if (BatchSize < options.TrainingBatchSize)
             channel.Warning(MessageSensitivity.None, $"ImageCnn: BatchSize {options.BatchSize} is larger than the {Count} training images; using batches of {Count}.");
         StepsPerEpoch = (Count + BatchSize - 1) / BatchSize;
         _order = new long[Count];

@@ -36,7 +36,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
             TrainingInputs = data.SeesImages ? data.InputsInOrder : null,
         };
         var checkpoints = new CnnCheckpoints(TrainingIdentity.Of(run.Trainer, run.Description, run.Classes, options, plan, data, seed), _state, data);
-        _callbacks = checkpoints.Callbacks = new CallbackList(CnnTrainingCallbacks.For(options, plan, run.Description.InputShape, host,
+        _callbacks = checkpoints.Callbacks = new CallbackList(CnnTrainingCallbacks.For(options, plan, host,
             options.CheckpointDirectory is { } directory ? new Checkpointing(directory, checkpoints, resume is not null) : null));
         _runner = plan.Cache?.Head ?? network;
         _objective = options.Objective ?? TrainingObjective.CrossEntropy(options.LabelSmoothing);

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLExtensions.Cnn;
 
 namespace MLExtensions;
 
@@ -20,7 +21,11 @@ public abstract class CnnTrainingOptions
     public int? Channels { get; set; }
 
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>
+    /// The base learning rate (the schedule scales it); null (default): 1e-3, or for <c>ImageCnn</c> on images at
+    /// least <see cref="ImageCnnTrainer.LargeImageSize"/> pixels high and wide, 2e-3.
+    /// </summary>
+    public double? LearningRate { get; set; }
     public double Momentum { get; set; } = 0.9;
     public double Beta1 { get; set; } = 0.9;
     public double Beta2 { get; set; } = 0.999;
@@ -62,8 +67,11 @@ public abstract class CnnTrainingOptions
 
     public int Epochs { get; set; } = 10;
 
-    /// <summary>Images per step; a batch larger than the data is reduced to the data size (with a warning).</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>
+    /// Images per step; a batch larger than the data is reduced to the data size (with a warning). Null (default):
+    /// 64, or for <c>ImageCnn</c> on images at least <see cref="ImageCnnTrainer.LargeImageSize"/> pixels high and wide, 32.
+    /// </summary>
+    public int? BatchSize { get; set; }
 
     /// <summary>Seed for initialisation, shuffling, dropout and the validation split; null takes one from the MLContext.</summary>
     public int? Seed { get; set; }
@@ -136,11 +144,11 @@ public abstract class CnnTrainingOptions
     internal virtual void Validate()
     {
         Require(Epochs >= 1, $"Epochs must be at least 1, got {Epochs}.");
-        Require(BatchSize >= 1, $"BatchSize must be at least 1, got {BatchSize}.");
+        Require(BatchSize is null or >= 1, $"BatchSize must be at least 1, got {BatchSize}.");
         Require(InferenceBatchSize >= 1, $"InferenceBatchSize must be at least 1, got {InferenceBatchSize}.");
         Require(DataCacheBytes >= 0, $"DataCacheBytes must be 0 (always the disk cache) or more, got {DataCacheBytes}.");
         Require(PrefetchWorkers is >= 0 and <= 64, $"PrefetchWorkers must be in [0, 64], got {PrefetchWorkers}.");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate must be positive, got {LearningRate}.");
+        Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), $"LearningRate must be positive, got {LearningRate}.");
         Require(Dropout is >= 0 and < 1, $"Dropout must be in [0, 1), got {Dropout}.");
         Require(LabelSmoothing is >= 0 and < 1, $"LabelSmoothing must be in [0, 1), got {LabelSmoothing}.");
         Require(WeightDecay >= 0 && L1Regularization >= 0, "WeightDecay and L1Regularization cannot be negative.");
@@ -154,6 +162,27 @@ public abstract class CnnTrainingOptions
         Require(!ResumeFromCheckpoint || !string.IsNullOrWhiteSpace(CheckpointDirectory),
             "ResumeFromCheckpoint needs CheckpointDirectory: the directory to resume from.");
     }
+
+    /// <summary>
+    /// A copy of these options with the settings left null filled in for images of <paramref name="shape"/>: what
+    /// training then reads through <see cref="TrainingBatchSize"/>, <see cref="TrainingLearningRate"/> and
+    /// <see cref="TrainingSchedule"/>.
+    /// </summary>
+    internal virtual CnnTrainingOptions WithDefaultsFor(ImageShape shape)
+    {
+        var resolved = Copy<CnnTrainingOptions>();
+        resolved.BatchSize ??= ImageSizeDefaults.SmallImageBatchSize;
+        resolved.LearningRate ??= ImageSizeDefaults.SmallImageLearningRate;
+        resolved.Schedule ??= ImageSizeDefaults.Schedule(shape);
+        return resolved;
+    }
+
+    internal int TrainingBatchSize => BatchSize ?? throw Unresolved(nameof(BatchSize));
+    internal double TrainingLearningRate => LearningRate ?? throw Unresolved(nameof(LearningRate));
+    internal LearningRateSchedule TrainingSchedule => Schedule ?? throw Unresolved(nameof(Schedule));
+
+    private static InvalidOperationException Unresolved(string setting)
+        => new($"{setting} is read before WithDefaultsFor filled in its default.");
 
     /// <summary>A copy of these options (sharing callbacks, policies and data) with its own callback list.</summary>
     internal T Copy<T>() where T : CnnTrainingOptions

@@ -69,6 +69,15 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             return copy;
         }
 
+        /// <summary>Training from scratch on photos: batches of 32 at a base rate of 2e-3 unless the options say otherwise.</summary>
+        internal override CnnTrainingOptions WithDefaultsFor(ImageShape shape)
+        {
+            var resolved = base.WithDefaultsFor(shape);
+            if (ImageSizeDefaults.IsLarge(shape))
+                (resolved.BatchSize, resolved.LearningRate) = (BatchSize ?? ImageSizeDefaults.PhotoBatchSize, LearningRate ?? ImageSizeDefaults.PhotoLearningRate);
+            return resolved;
+        }
+
         internal override void Validate()
         {
             base.Validate();

@@ -9,7 +9,7 @@ internal static class OptimizerFactory
 {
     internal static optim.Optimizer Create(IEnumerable<Parameter> parameters, CnnTrainingOptions o)
     {
-        double lr = o.LearningRate, wd = o.WeightDecay;
+        double lr = o.TrainingLearningRate, wd = o.WeightDecay;
         return o.Optimizer switch
         {
             OptimizerKind.Sgd => optim.SGD(parameters, lr, weight_decay: wd),
