@@ -3,9 +3,15 @@ namespace MLExtensions;
 /// <summary>The network <c>ImageCnn</c> trains.</summary>
 public enum CnnArchitecture
 {
-    /// <summary>Two conv-norm-activation-maxpool stages, a hidden fully-connected layer with dropout, a linear classifier.</summary>
+    /// <summary>
+    /// Two conv-norm-activation-maxpool stages, a hidden fully-connected layer with dropout, a linear classifier
+    /// (ImageCnn's default for images smaller than 64×64).
+    /// </summary>
     SimpleConvNet,
-    /// <summary>A small ResNet for small images: basic residual blocks, 1×1 projection shortcuts, global average pooling.</summary>
+    /// <summary>
+    /// A small ResNet: basic residual blocks, 1×1 projection shortcuts, global average pooling (ImageCnn's default
+    /// for images of 64×64 pixels and more).
+    /// </summary>
     ResNet,
     /// <summary>A network built by a user factory registered with <see cref="CustomArchitectures"/>.</summary>
     Custom,
