@@ -168,14 +168,20 @@ public abstract class CnnTrainingOptions
     /// training then reads through <see cref="TrainingBatchSize"/>, <see cref="TrainingLearningRate"/> and
     /// <see cref="TrainingSchedule"/>.
     /// </summary>
-    internal virtual CnnTrainingOptions WithDefaultsFor(ImageShape shape)
+    internal CnnTrainingOptions WithDefaultsFor(ImageShape shape)
     {
         var resolved = Copy<CnnTrainingOptions>();
-        resolved.BatchSize ??= ImageSizeDefaults.SmallImageBatchSize;
-        resolved.LearningRate ??= ImageSizeDefaults.SmallImageLearningRate;
+        resolved.BatchSize ??= DefaultBatchSize(shape);
+        resolved.LearningRate ??= DefaultLearningRate(shape);
         resolved.Schedule ??= ImageSizeDefaults.Schedule(shape);
         return resolved;
     }
+
+    /// <summary>The batch size when <see cref="BatchSize"/> is null; a trainer may choose by the image size.</summary>
+    private protected virtual int DefaultBatchSize(ImageShape shape) => ImageSizeDefaults.SmallImageBatchSize;
+
+    /// <summary>The base rate when <see cref="LearningRate"/> is null; a trainer may choose by the image size.</summary>
+    private protected virtual double DefaultLearningRate(ImageShape shape) => ImageSizeDefaults.SmallImageLearningRate;
 
     internal int TrainingBatchSize => BatchSize ?? throw Unresolved(nameof(BatchSize));
     internal double TrainingLearningRate => LearningRate ?? throw Unresolved(nameof(LearningRate));
