@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MLExtensions.Cnn;
 using MLExtensions.FineTuning;
+using MLExtensions.Pretrained;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,13 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         public double BlockLearningRateMultiplier { get; set; } = 1;
 
         /// <summary>
+        /// Keep the pretrained classifier instead of a new one: to continue training a network on the label set it
+        /// already predicts. The training label's key values must be the pretrained <see cref="PretrainedNetwork.ClassNames"/>,
+        /// in the same order.
+        /// </summary>
+        public bool KeepHead { get; set; }
+
+        /// <summary>
         /// For <see cref="FineTuneStrategy.LinearProbe"/> without augmentation: run the frozen body once and train the
         /// head on its cached outputs (same result, far faster).
         /// </summary>
@@ -70,27 +78,34 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
 
-    public ImageCnnTransformer Fit(IDataView input) => CnnFit.Run(_host, _options, Name, input, Build);
+    public ImageCnnTransformer Fit(IDataView input)
+    {
+        var preset = PretrainedInputPreset.For(_options.Pretrained!, input.Schema, _options.FeatureColumnName);
+        var options = preset.ApplyTo(_options);
+        return CnnFit.Run(_host, options, Name, input, (inputs, device, seed, channel) => Build(inputs, preset, device, seed, channel));
+    }
 
-    private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)
+    private CnnNetwork Build(CnnTrainingInputs inputs, PretrainedInputPreset preset, Device device, int seed, IChannel channel)
     {
         var pretrained = _options.Pretrained!;
-        var description = pretrained.Description with
+        if (_options.KeepHead)
+            CheckSameClasses(pretrained, inputs.Labels);
+        var description = preset.Describe(pretrained.Description with
         {
             InputShape = inputs.Shape,
             ClassCount = inputs.Labels.Count,
             Dropout = _options.Dropout,
-        };
+        });
 
         random.manual_seed(seed);
         var network = NetworkFactory.Create(description);
-        WeightTransfer.Apply(pretrained, network, NetworkBlocks.Of(description, network), description);
+        WeightTransfer.Apply(pretrained, network, NetworkBlocks.Of(description, network), description, _options.KeepHead);
         network.to(device);
         // Moving a module may replace its parameter objects, so the blocks are taken after the move.
         var blocks = NetworkBlocks.Of(description, network);
         var strategy = ChooseStrategy(inputs, blocks, channel);
         bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.Augmented is null
-                     && description.Architecture != CnnArchitecture.Custom;
+                     && description.Architecture != CnnArchitecture.Custom && !_options.KeepHead;
         var plan = FineTunePlan.Create(blocks, strategy, _options.BlockLearningRateMultiplier, _options.Dropout, cache);
         channel.Info(MessageSensitivity.None,
             $"{Name}: {PretrainedNetwork.Describe(description)} from {pretrained.Source} on {device.type}, {strategy}; " +
@@ -98,6 +113,27 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
             (plan.Cache is null ? "" : "; training the head on cached body features"));
         return new CnnNetwork(description, network, plan);
     }
+
+    private static void CheckSameClasses(PretrainedNetwork pretrained, LabelKeys labels)
+    {
+        if (pretrained.ClassNames is not { } pretrainedClasses)
+            throw new InvalidOperationException(
+                $"KeepHead needs the classes the pretrained head predicts, and {pretrained.Source} does not name them: " +
+                "pass classNames to PretrainedNetwork.FromTorchVision, or start from a model whose label column has key values.");
+        var classes = labels.Values ?? throw new InvalidOperationException(
+            "KeepHead needs the training label's class names to compare them with the pretrained head's: map the label with MapValueToKey.");
+        if (!classes.SequenceEqual(pretrainedClasses))
+        {
+            int first = Enumerable.Range(0, Math.Min(classes.Count, pretrainedClasses.Count)).FirstOrDefault(i => classes[i] != pretrainedClasses[i], -1);
+            throw new InvalidOperationException(
+                $"KeepHead keeps the pretrained classifier, which predicts {pretrainedClasses.Count} classes [{Sample(pretrainedClasses)}], but the training label has " +
+                $"{classes.Count} [{Sample(classes)}]" + (first >= 0 ? $"; class {first} is '{pretrainedClasses[first]}' there and '{classes[first]}' here" : "") +
+                ". Map the label with MapValueToKey(keyData: ...) in the pretrained order, or leave KeepHead off to train a new head.");
+        }
+    }
+
+    private static string Sample(IReadOnlyList<string> names)
+        => string.Join(", ", names.Take(5).Select(n => $"'{n}'")) + (names.Count > 5 ? ", …" : "");
 
     private FineTuneStrategy ChooseStrategy(CnnTrainingInputs inputs, NetworkBlocks blocks, IChannel channel)
     {

@@ -12,6 +12,7 @@ internal sealed record NetworkBlock(string Name, IReadOnlyList<nn.Module> Module
 /// <list type="bullet">
 /// <item>SimpleConvNet: conv stage 1 (conv1 + norm1), conv stage 2 (conv2 + norm2), the hidden layer; head: output.</item>
 /// <item>ResNet: the stem, then every residual block; head: the final linear layer.</item>
+/// <item>TorchVision: the architecture's natural stages (<see cref="TorchVisionStages"/>); head: its classifier layer.</item>
 /// <item>Custom: the network's top-level children; head: its last linear layer.</item>
 /// </list>
 /// </summary>
@@ -35,6 +36,15 @@ internal sealed class NetworkBlocks
     public nn.Module<Tensor, Tensor> HeadLayer => (nn.Module<Tensor, Tensor>)Head.Modules[0];
 
     internal bool IsHeadParameter(string name) => name.StartsWith(HeadName + ".", StringComparison.Ordinal);
+
+    // A parameter in no block would never train, even with FineTuneStrategy.Full.
+    private void CheckCovers(IEnumerable<string> parameterNames, string network)
+    {
+        var covered = Body.Append(Head).Sum(b => b.Parameters.Count);
+        int total = parameterNames.Count();
+        if (covered != total)
+            throw new InvalidOperationException($"The {network} stages cover {covered} of its {total} parameters.");
+    }
 
     internal static NetworkBlocks Of(NetworkDescription description, nn.Module network)
     {
@@ -69,6 +79,15 @@ internal sealed class NetworkBlocks
                     for (int b = 0; b < description.Blocks[s]; b++)
                         body.Add(Block($"stage {s + 1} block {b + 1}", $"stages.stage{s + 1}_block{b + 1}"));
                 return new NetworkBlocks(body, Block("classifier", "head.output"), "head.output");
+            }
+            case CnnArchitecture.TorchVision:
+            {
+                var model = description.TorchVisionModel!.Value;
+                var headName = TorchVision.TorchVisionNetworks.HeadName(model);
+                var body = TorchVisionStages.Of(model, network).Select(s => Block(s.Name, s.Modules)).ToArray();
+                var blocks = new NetworkBlocks(body, Block("classifier", headName), headName);
+                blocks.CheckCovers(parameters.Select(p => p.name), model.ToString());
+                return blocks;
             }
             default:
             {

@@ -1,24 +1,34 @@
 using Microsoft.ML;
 using MLExtensions.Cnn;
 using MLExtensions.FineTuning;
+using MLExtensions.Pretrained;
+using MLExtensions.TorchVision;
+using static TorchSharp.torch;
 
 namespace MLExtensions;
 
 /// <summary>
 /// The trained network <see cref="FineTuneTrainer"/> starts from: its architecture and weights. Create one from a
-/// fitted model, a saved ML.NET model zip, or a TorchSharp state-dict file plus the architecture that file was saved
-/// from (which is how weights trained in PyTorch arrive, through TorchSharp's export script).
+/// fitted model, a saved ML.NET model zip, a torchvision architecture plus PyTorch weights (<see cref="FromTorchVision"/>),
+/// or a TorchSharp state-dict file plus the architecture that file was saved from.
 /// </summary>
 public sealed class PretrainedNetwork
 {
     private readonly byte[] _weights;
 
-    private PretrainedNetwork(NetworkDescription description, byte[] weights, string source)
+    private PretrainedNetwork(NetworkDescription description, byte[] weights, string source, IReadOnlyList<string>? classNames = null)
     {
         Description = description;
         _weights = weights;
         Source = source;
+        ClassNames = classNames;
     }
+
+    /// <summary>
+    /// The names of the classes the network's head predicts, in order, when known (from a fitted model whose label
+    /// has key values, or given to <see cref="FromTorchVision"/>); <c>FineTuneImageCnn</c>'s <c>KeepHead</c> needs them.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; }
 
     /// <summary>The pretrained architecture (its class count and input shape are those it was trained with).</summary>
     public NetworkDescription Description { get; }
@@ -32,7 +42,7 @@ public sealed class PretrainedNetwork
         ArgumentNullException.ThrowIfNull(model);
         using var buffer = new MemoryStream();
         model.Network.save(buffer);
-        return new PretrainedNetwork(model.Description, buffer.ToArray(), "the given ImageCnn model");
+        return new PretrainedNetwork(model.Description, buffer.ToArray(), "the given ImageCnn model", model.Labels.Values);
     }
 
     /// <summary>
@@ -48,7 +58,7 @@ public sealed class PretrainedNetwork
         var found = ModelParts.LastImageCnn(model)
             ?? throw new ArgumentException($"The model '{path}' holds no ImageCnn network; it holds: {ModelParts.Describe(model, ", ")}.", nameof(path));
         var pretrained = FromModel(found);
-        return new PretrainedNetwork(pretrained.Description, pretrained._weights, $"the model file '{path}'");
+        return new PretrainedNetwork(pretrained.Description, pretrained._weights, $"the model file '{path}'", pretrained.ClassNames);
     }
 
     /// <summary>
@@ -78,6 +88,58 @@ public sealed class PretrainedNetwork
         return new PretrainedNetwork(architecture, bytes, $"the state-dict file '{path}'");
     }
 
+    /// <summary>
+    /// A torchvision network with weights saved by PyTorch: a <c>.safetensors</c> file (preferred: no code runs while
+    /// reading it) or <c>torch.save(model.state_dict(), path)</c>'s file; the format is told from the file's content.
+    /// The class count is read from the file's classifier (1000 for ImageNet weights). Every parameter and buffer of
+    /// the architecture must be in the file with the same shape, or this throws naming the first that differs.
+    /// </summary>
+    /// <param name="model">The architecture the weights were saved from.</param>
+    /// <param name="weightsPath">The weights file.</param>
+    /// <param name="classNames">The names of the classes the file's head predicts, in order (optional; as many as its classes).</param>
+    /// <param name="widthMultiplier">MobileNetV2's <c>width_mult</c> the weights were trained with (1 for torchvision's published weights).</param>
+    public static PretrainedNetwork FromTorchVision(TorchVisionModel model, string weightsPath, IReadOnlyList<string>? classNames = null, double widthMultiplier = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
+        if (!Enum.IsDefined(model))
+            throw new ArgumentOutOfRangeException(nameof(model), model, "Unknown torchvision model.");
+        var file = PyTorchWeightsFile.Read(weightsPath);
+        try
+        {
+            var description = new NetworkDescription
+            {
+                Architecture = CnnArchitecture.TorchVision,
+                TorchVisionModel = model,
+                WidthMultiplier = widthMultiplier,
+                InputShape = new ImageShape(3, TorchVisionNetworks.ImageNetInputSize, TorchVisionNetworks.ImageNetInputSize),
+                ClassCount = file.TryGetValue(TorchVisionNetworks.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionNetworks.ImageNetClasses,
+            };
+            if (classNames is not null && classNames.Count != description.ClassCount)
+                throw new ArgumentException($"{classNames.Count} class names were given, but the weights file '{weightsPath}' has a head for {description.ClassCount} classes.", nameof(classNames));
+            using var network = NetworkFactory.Create(description);
+            var aligned = StateDictMatch.Align(file, network, Describe(description), $"The weights file '{weightsPath}'");
+            network.load_state_dict(aligned, strict: true);
+            using var buffer = new MemoryStream();
+            network.save(buffer);
+            return new PretrainedNetwork(description, buffer.ToArray(), $"the weights file '{weightsPath}'", classNames?.ToArray());
+        }
+        finally
+        {
+            foreach (var tensor in file.Values)
+                tensor.Dispose();
+        }
+    }
+
+    /// <summary>The pretrained network itself, with its weights, on the CPU in evaluation mode (owned by the caller).</summary>
+    internal nn.Module<Tensor, Tensor> CreateNetwork(NetworkDescription? description = null)
+    {
+        var network = NetworkFactory.Create(description ?? Description);
+        using (var stream = new MemoryStream(_weights))
+            network.load(stream);
+        network.eval();
+        return network;
+    }
+
     /// <summary>The weights as CPU tensors, by name, owned by the caller.</summary>
     internal List<KeyValuePair<string, TorchSharp.torch.Tensor>> ReadWeights() => StateDictFile.Read(_weights, Source);
 
@@ -85,6 +147,7 @@ public sealed class PretrainedNetwork
     {
         CnnArchitecture.ResNet => $"ResNet (widths [{string.Join(", ", d.Widths)}], blocks [{string.Join(", ", d.Blocks)}], {d.InputShape} input, {d.ClassCount} classes)",
         CnnArchitecture.SimpleConvNet => $"SimpleConvNet (widths [{string.Join(", ", d.Widths)}], {d.HiddenUnits} hidden units, {d.InputShape} input, {d.ClassCount} classes)",
+        CnnArchitecture.TorchVision => $"torchvision {d.TorchVisionModel}{(d.WidthMultiplier != 1 ? $" (width {d.WidthMultiplier})" : "")} ({d.InputShape} input, {d.ClassCount} classes)",
         _ => $"custom network '{d.CustomName}' ({d.InputShape} input, {d.ClassCount} classes)",
     };
 }

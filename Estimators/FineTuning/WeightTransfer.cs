@@ -4,13 +4,14 @@ namespace MLExtensions.FineTuning;
 
 /// <summary>
 /// Copies a pretrained network's body into a new network built for the new task. The head (classifier layer) keeps
-/// its fresh initialisation. The first convolution adapts between 1 and 3 input channels so that a grey image gives
+/// its fresh initialisation, unless it is kept (same label set). The first convolution adapts between 1 and 3 input channels so that a grey image gives
 /// the same response as the same image replicated to RGB: 3→1 sums the three channels' kernels, 1→3 replicates the
 /// kernel and divides by 3. Anything else that differs in shape is an error naming the parameter.
 /// </summary>
 internal static class WeightTransfer
 {
-    internal static void Apply(PretrainedNetwork pretrained, nn.Module target, NetworkBlocks targetBlocks, NetworkDescription targetDescription)
+    internal static void Apply(PretrainedNetwork pretrained, nn.Module target, NetworkBlocks targetBlocks, NetworkDescription targetDescription,
+        bool keepHead = false)
     {
         var source = pretrained.ReadWeights();
         try
@@ -20,7 +21,7 @@ internal static class WeightTransfer
             using var noGrad = no_grad();
             foreach (var (name, destination) in target.state_dict())
             {
-                if (targetBlocks.IsHeadParameter(name))
+                if (!keepHead && targetBlocks.IsHeadParameter(name))
                     continue;
                 if (!weights.TryGetValue(name, out var value))
                     throw new ArgumentException(

@@ -15,6 +15,11 @@ public enum CnnArchitecture
     ResNet,
     /// <summary>A network built by a user factory registered with <see cref="CustomArchitectures"/>.</summary>
     Custom,
+    /// <summary>
+    /// A torchvision network (<see cref="NetworkDescription.TorchVisionModel"/>), usually with PyTorch's pretrained
+    /// weights: see <see cref="PretrainedNetwork"/>.FromTorchVision.
+    /// </summary>
+    TorchVision,
 }
 
 /// <summary>Hidden-layer non-linearity.</summary>

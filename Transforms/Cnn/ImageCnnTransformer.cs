@@ -20,10 +20,12 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
     // 0x00010002: test-time augmentation saved with the model.
     // 0x00010003: the training history keeps its stop message.
     // 0x00010004: the network description keeps input statistics, the ResNet stem and SimpleConvNet's pooled size.
-    // 0x00010002 and 0x00010003 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010004, 0x00010002);
+    // 0x00010005: the network description names a torchvision network.
+    // 0x00010002 to 0x00010004 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010005, 0x00010002);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
+    private const uint FirstVersionWithTorchVision = 0x00010005;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -95,7 +97,8 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         var views = (TestTimeAugmentation)reader.ReadInt32();
         if (!Enum.IsDefined(views))
             throw new InvalidDataException($"The model holds an unknown test-time augmentation {(int)views}.");
-        var description = NetworkDescription.Read(reader, hasImageSizeFields: version >= FirstVersionWithImageSizeFields);
+        var description = NetworkDescription.Read(reader,
+            hasImageSizeFields: version >= FirstVersionWithImageSizeFields, hasTorchVisionFields: version >= FirstVersionWithTorchVision);
         var labels = LabelKeys.Read(reader);
         var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage);
         var module = NetworkFactory.Create(description);

@@ -46,6 +46,12 @@ public sealed record NetworkDescription
     /// <summary>SimpleConvNet: average-pool the last stage to this many cells per side before the classifier (0: no pooling).</summary>
     public int PooledSize { get; init; }
 
+    /// <summary>For <see cref="CnnArchitecture.TorchVision"/>: which torchvision network.</summary>
+    public TorchVisionModel? TorchVisionModel { get; init; }
+
+    /// <summary>For <see cref="MLExtensions.TorchVisionModel.MobileNetV2"/>: torchvision's <c>width_mult</c> (1 for the published weights).</summary>
+    public double WidthMultiplier { get; init; } = 1;
+
     internal void Write(BinaryWriter writer)
     {
         writer.Write((int)Architecture);
@@ -65,21 +71,32 @@ public sealed record NetworkDescription
         WriteFloats(writer, InputStandardDeviations);
         writer.Write(DownsamplingStem);
         writer.Write(PooledSize);
+        writer.Write(TorchVisionModel is { } model ? (int)model : -1);
+        writer.Write(WidthMultiplier);
     }
 
     /// <param name="hasImageSizeFields">False for models written before the input statistics, the stem and the pooled size were saved.</param>
-    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields)
+    /// <param name="hasTorchVisionFields">False for models written before torchvision networks.</param>
+    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields)
     {
         var description = ReadCommon(reader);
-        return hasImageSizeFields
-            ? description with
-            {
-                InputMeans = ReadFloats(reader),
-                InputStandardDeviations = ReadFloats(reader),
-                DownsamplingStem = reader.ReadBoolean(),
-                PooledSize = reader.ReadInt32(),
-            }
-            : description;
+        if (!hasImageSizeFields)
+            return description;
+        description = description with
+        {
+            InputMeans = ReadFloats(reader),
+            InputStandardDeviations = ReadFloats(reader),
+            DownsamplingStem = reader.ReadBoolean(),
+            PooledSize = reader.ReadInt32(),
+        };
+        if (!hasTorchVisionFields)
+            return description;
+        int model = reader.ReadInt32();
+        return description with
+        {
+            TorchVisionModel = model < 0 ? null : ReadEnum<TorchVisionModel>(model),
+            WidthMultiplier = reader.ReadDouble(),
+        };
     }
 
     private static NetworkDescription ReadCommon(BinaryReader reader) => new()
@@ -131,9 +148,11 @@ public sealed record NetworkDescription
         return values;
     }
 
-    private static T ReadEnum<T>(BinaryReader reader) where T : struct, Enum
+    private static T ReadEnum<T>(BinaryReader reader) where T : struct, Enum => ReadEnum<T>(reader.ReadInt32());
+
+    private static T ReadEnum<T>(int stored) where T : struct, Enum
     {
-        var value = (T)(object)reader.ReadInt32();
+        var value = (T)(object)stored;
         return Enum.IsDefined(value) ? value : throw new InvalidDataException($"The model holds an unknown {typeof(T).Name} value {value}.");
     }
 
@@ -141,7 +160,8 @@ public sealed record NetworkDescription
         => other is not null && Architecture == other.Architecture && InputShape == other.InputShape && ClassCount == other.ClassCount
            && Activation == other.Activation && Normalization == other.Normalization && Widths.SequenceEqual(other.Widths)
            && Blocks.SequenceEqual(other.Blocks) && HiddenUnits == other.HiddenUnits && Dropout.Equals(other.Dropout)
-           && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName;
+           && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName
+           && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier);
 
     public override int GetHashCode() => HashCode.Combine(Architecture, InputShape, ClassCount, Activation, Normalization, HiddenUnits, CustomName);
 }

@@ -16,6 +16,7 @@ internal static class NetworkFactory
         {
             CnnArchitecture.SimpleConvNet => new SimpleConvNet(description),
             CnnArchitecture.ResNet => new ResNet(description),
+            CnnArchitecture.TorchVision => TorchVision.TorchVisionNetworks.Create(description),
             CnnArchitecture.Custom => CustomArchitectures.Get(description.CustomName)(description.InputShape, description.ClassCount),
             _ => throw new ArgumentOutOfRangeException(nameof(description), description.Architecture, "Unknown architecture."),
         };

@@ -1,0 +1,115 @@
+"""Reference outputs from real PyTorch/torchvision for the pretrained-network tests (run with /usr/bin/python3).
+
+  generate DIR            seeded torchvision networks with randomised BatchNorm statistics: their state dicts as
+                          NAME.pt (torch.save zip) and NAME.safetensors, a fixed input (input.safetensors), their
+                          eval-mode logits (NAME.logits.safetensors), and a legacy (non-zip) torch.save file.
+  check NAME WEIGHTS INPUT OUT
+                          builds NAME, loads WEIGHTS with load_state_dict(strict=True), writes its eval-mode logits
+                          on INPUT to OUT (all .safetensors except WEIGHTS, which may be .pt).
+
+Debian 12 packages no `safetensors` module, so the format (8-byte little-endian header length, JSON header, raw
+little-endian data) is read and written here.
+"""
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+import torchvision
+
+NETWORKS = {
+    "resnet18": lambda: torchvision.models.resnet18(num_classes=10),
+    "mobilenet_v2": lambda: torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25),
+    "mobilenet_v3_small": lambda: torchvision.models.mobilenet_v3_small(num_classes=1000),
+}
+DTYPES = {torch.float32: ("F32", np.float32), torch.int64: ("I64", np.int64)}
+CODES = {code: numpy for code, numpy in DTYPES.values()}
+
+
+def save_safetensors(tensors, path):
+    header, chunks, offset = {}, [], 0
+    for name, tensor in tensors.items():
+        code, numpy_type = DTYPES[tensor.dtype]
+        data = tensor.detach().contiguous().numpy().astype(numpy_type).tobytes()
+        header[name] = {"dtype": code, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for chunk in chunks:
+            f.write(chunk)
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        array = np.frombuffer(data[start:end], dtype=CODES[entry["dtype"]]).reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def randomise(network, seed):
+    """Non-trivial BatchNorm statistics and affine parameters, so that buffers matter in the comparison, and linear
+    layers at unit gain (torchvision initialises some classifiers at std 0.01, which would leave logits near zero)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.copy_(torch.rand(module.running_mean.shape, generator=generator) - 0.5)
+                module.running_var.copy_(torch.rand(module.running_var.shape, generator=generator) + 0.5)
+                module.weight.copy_(torch.rand(module.weight.shape, generator=generator) + 0.5)
+                module.bias.copy_(torch.rand(module.bias.shape, generator=generator) - 0.5)
+                module.num_batches_tracked.fill_(7)
+            elif isinstance(module, torch.nn.Linear):
+                module.weight.copy_(torch.randn(module.weight.shape, generator=generator) / module.in_features ** 0.5)
+
+
+def logits(network, image):
+    network.eval()
+    with torch.no_grad():
+        return network(image)
+
+
+def generate(directory):
+    image = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    save_safetensors({"input": image}, f"{directory}/input.safetensors")
+    for index, (name, build) in enumerate(NETWORKS.items()):
+        torch.manual_seed(100 + index)
+        network = build()
+        randomise(network, 200 + index)
+        state = network.state_dict()
+        torch.save(state, f"{directory}/{name}.pt")
+        save_safetensors(state, f"{directory}/{name}.safetensors")
+        save_safetensors({"logits": logits(network, image)}, f"{directory}/{name}.logits.safetensors")
+        if name == "mobilenet_v2":
+            torch.save(state, f"{directory}/{name}.legacy.pt", _use_new_zipfile_serialization=False)
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}: wrote {', '.join(NETWORKS)} to {directory}")
+
+
+def check(name, weights, input_path, output_path):
+    network = NETWORKS[name]()
+    state = load_safetensors(weights) if weights.endswith(".safetensors") else torch.load(weights)
+    network.load_state_dict(state, strict=True)
+    image = load_safetensors(input_path)["input"]
+    save_safetensors({"logits": logits(network, image)}, output_path)
+    print(f"{name}: loaded {len(state)} entries strictly from {weights}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "generate":
+        generate(sys.argv[2])
+    elif sys.argv[1] == "check":
+        check(*sys.argv[2:6])
+    else:
+        sys.exit(f"unknown command {sys.argv[1]}")
