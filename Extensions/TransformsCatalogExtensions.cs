@@ -42,6 +42,20 @@ public static class TransformsCatalogExtensions
         => new(CatalogEnvironment.Of(catalog), outputColumnName, policy, inputColumnName);
 
     /// <summary>
+    /// Classifies images with a pretrained network as it is (e.g. <c>PretrainedNetwork.FromTorchVision</c> with
+    /// ImageNet weights): adds <paramref name="outputColumnName"/>, the probabilities of the network's own classes (slot
+    /// names when the network has class names), and <c>PredictedLabel</c>. A [C,H,W] float column is fed as it is; an
+    /// image column (<c>LoadImages</c>) of any size is resized to the network's input and, for torchvision networks,
+    /// normalised with ImageNet's mean and standard deviation.
+    /// </summary>
+    public static ApplyPretrainedNetworkEstimator ApplyPretrainedNetwork(this TransformsCatalog catalog, PretrainedNetwork network,
+        string outputColumnName = "Score", string inputColumnName = "Features", string predictedLabelColumnName = "PredictedLabel")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(network, outputColumnName, inputColumnName, predictedLabelColumnName);
+    }
+
+    /// <summary>
     /// Combines already-trained models (e.g. loaded from zips trained on different machines) into one that averages
     /// their class probabilities. Each is an <c>ImageCnn</c> model or a pipeline containing one; all must read the
     /// same image column and predict the same label keys.

@@ -76,7 +76,8 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
 
     public Options TrainerOptions => _options;
 
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+        => CnnOutputSchema.Of(inputSchema, PretrainedInputPreset.WithDefaultSize(_options.Pretrained!.Description, _options));
 
     public ImageCnnTransformer Fit(IDataView input)
     {

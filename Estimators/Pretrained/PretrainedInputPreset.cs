@@ -34,6 +34,13 @@ internal sealed class PretrainedInputPreset
     internal static PretrainedInputPreset For(PretrainedNetwork pretrained, DataViewSchema schema, string featureColumnName)
         => For(pretrained.Description, schema, featureColumnName);
 
+    /// <summary>
+    /// For schema checks before the data is seen: a torchvision network's options with its input size when none is
+    /// set, as <see cref="ApplyTo"/> gives them for images of unknown size.
+    /// </summary>
+    internal static T WithDefaultSize<T>(NetworkDescription pretrained, T options) where T : CnnTrainingOptions
+        => pretrained.Architecture == CnnArchitecture.TorchVision ? new PretrainedInputPreset(true, true).ApplyTo(options) : options;
+
     /// <summary>The options with torchvision's input size (3×224×224) when the images' size is unknown and none is set.</summary>
     internal T ApplyTo<T>(T options) where T : CnnTrainingOptions
     {

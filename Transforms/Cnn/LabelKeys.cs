@@ -28,6 +28,10 @@ internal sealed class LabelKeys
     /// <summary>Key values in invariant text form (round-trippable), or null.</summary>
     public IReadOnlyList<string>? Values { get; }
 
+    /// <summary>The classes of a network's own head: named when <paramref name="names"/> is given.</summary>
+    internal static LabelKeys FromNames(IReadOnlyList<string>? names, int count)
+        => names is null ? new LabelKeys(count, null, null) : new LabelKeys(count, TextDataViewType.Instance, names.ToArray());
+
     internal static LabelKeys FromColumn(DataViewSchema.Column label)
     {
         if (label.Type is not KeyDataViewType key)
