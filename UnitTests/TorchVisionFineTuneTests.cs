@@ -167,6 +167,28 @@ public sealed class TorchVisionFineTuneTests
         StringAssert.Contains(error.Message, "pass classNames to PretrainedNetwork.FromTorchVision");
     }
 
+    [TestMethod]
+    public void PhotosOfAnySizeFineTuneAtTheNetworksInputSizeWithImageNetNormalisation()
+    {
+        using var folder = new ImageFolderData(perClass: 6, seed: 7);
+        var ml = new MLContext(seed: 1);
+        var pretrained = PretrainedNetwork.FromTorchVision(TorchVisionModel.MobileNetV2, TorchVisionReference.Weights("mobilenet_v2", ".pt"), widthMultiplier: 0.25);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.FineTuneImageCnn(new FineTuneTrainer.Options
+            {
+                Pretrained = pretrained, FeatureColumnName = "Image", Strategy = FineTuneStrategy.LinearProbe, Epochs = 2, Seed = 5, Device = ComputeDevice.Cpu,
+            }));
+        var data = ml.Data.LoadImagesFromFolder(folder.Root);
+        var model = pipeline.Fit(data);
+
+        var network = model.LastTransformer;
+        Assert.AreEqual(new ImageShape(3, 224, 224), network.Description.InputShape, "torchvision's input size when the photos' size is not set");
+        CollectionAssert.AreEqual(new[] { 0.485f, 0.456f, 0.406f }, network.Description.InputMeans!.ToArray());
+        CollectionAssert.AreEqual(new[] { 0.229f, 0.224f, 0.225f }, network.Description.InputStandardDeviations!.ToArray());
+        Assert.AreEqual(ImageFolderData.Classes.Length, TestData.ReadVectors(model.Transform(data), "Score")[0].Length);
+    }
+
     /// <summary>The names of the parameters that had a non-zero gradient after some backward pass.</summary>
     private sealed class GradientRecorder : TrainingCallback
     {
