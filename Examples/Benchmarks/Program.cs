@@ -4,6 +4,8 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --ensemble [--members 5] [--epochs 15] [--augment]   (ensemble averaging)
 //   dotnet run -c Release --project Examples/Benchmarks -- --ensemble --snapshots [--members 5] [--epochs 3]   (snapshot ensemble: members cycles of N epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
+//   dotnet run -c Release --project Examples/Benchmarks -- --transfer --architecture TorchVision [--budgets 3,10] [--pretrain-epochs 3]   (the same with torchvision's ResNet-18, weights via .safetensors)
+//   dotnet run -c Release --project Examples/Benchmarks -- --torchvision-speed [--steps 6]   (ResNet-18 training step and inference images/s at 96×96 and 224×224)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
@@ -26,7 +28,8 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false;
+bool accuracyOnly = false, torchVisionSpeed = false;
+int speedSteps = 6;
 string? photosChild = null, photoFolder = null, photoTestFolder = null;
 long photoBudget = ImageCnnTrainer.Options.DefaultDataCacheBytes;
 for (int i = 0; i < args.Length; i++)
@@ -39,6 +42,8 @@ for (int i = 0; i < args.Length; i++)
         case "--augmentation": augmentationOnly = true; break;
         case "--blocks": blocks = int.Parse(args[++i]); break;
         case "--transfer": transferOnly = true; break;
+        case "--torchvision-speed": torchVisionSpeed = true; break;
+        case "--steps": speedSteps = int.Parse(args[++i]); break;
         case "--ensemble": ensembleOnly = true; break;
         case "--members": members = int.Parse(args[++i]); break;
         case "--augment": augment = true; break;
@@ -105,6 +110,16 @@ if (averagingOnly)
     int averagingEpochs = epochsOption ?? (architecture == CnnArchitecture.ResNet ? 15 : 12);
     Console.WriteLine($"Weight averaging benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
     AveragingBenchmark.Run(ml, data, architecture, averagingEpochs, blocks, emaDecay, swaStart ?? averagingEpochs * 3 / 4 + 1);
+    return 0;
+}
+if (torchVisionSpeed)
+{
+    Console.WriteLine($"torchvision ResNet-18 speed, {Environment.ProcessorCount} cores");
+    var weights = Path.Combine(TorchVisionTransfer.Folder, "resnet18-fashion-mnist-5.safetensors");
+    if (!File.Exists(weights))
+        weights = TorchVisionTransfer.RandomInitialisation();
+    Console.WriteLine($"  weights: {weights}");
+    PretrainedSpeedBenchmark.Run(ml, PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, weights), [96, 224], speedSteps, inferenceImages: 256);
     return 0;
 }
 if (transferOnly)
