@@ -36,6 +36,27 @@ public sealed class FineTuneSourceTests
     }
 
     [TestMethod]
+    public void KeepHeadContinuesTrainingOnTheSameClassesWithoutLosingWhatTheModelKnew()
+    {
+        var pretrained = PretrainedNetwork.FromModel(Data.Pretrained);
+        CollectionAssert.AreEqual(FineTuneTestData.PretrainClasses, pretrained.ClassNames!.ToArray());
+        double before = Accuracy(Data.Pretrained);
+        ImageCnnTransformer Continue(bool keepHead) => Data.FineTune(FineTuneTestData.Options(pretrained, FineTuneStrategy.Full, o =>
+        {
+            o.KeepHead = keepHead;
+            o.Epochs = 1;
+            o.LearningRate = 1e-4;
+        }), Data.PretrainData);
+
+        double kept = Accuracy(Continue(keepHead: true));
+        double rebuilt = Accuracy(Continue(keepHead: false));
+        Assert.IsTrue(kept >= before - 0.02, $"with the kept head {kept:P1}, before {before:P1}");
+        Assert.IsTrue(kept > rebuilt + 0.1, $"a rebuilt head starts from scratch: {rebuilt:P1} against {kept:P1} kept");
+    }
+
+    private static double Accuracy(ITransformer model) => Data.Ml.MulticlassClassification.Evaluate(model.Transform(Data.PretrainData)).MicroAccuracy;
+
+    [TestMethod]
     public void AStateDictOfAnotherShapeFailsNamingTheFirstMismatchingParameter()
     {
         var path = TempPath("dat");

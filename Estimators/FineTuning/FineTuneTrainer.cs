@@ -53,7 +53,7 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         internal override void Validate()
         {
             base.Validate();
-            Require(Pretrained is not null, "Pretrained must be set: use PretrainedNetwork.FromModel, FromModelFile or FromStateDict.");
+            Require(Pretrained is not null, "Pretrained must be set: use PretrainedNetwork.FromTorchVision, FromModel, FromModelFile or FromStateDict.");
             Require(Strategy is not null, "Strategy cannot be null.");
             Require(BlockLearningRateMultiplier > 0 && double.IsFinite(BlockLearningRateMultiplier),
                 $"BlockLearningRateMultiplier must be positive, got {BlockLearningRateMultiplier}.");
@@ -106,7 +106,7 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         var blocks = NetworkBlocks.Of(description, network);
         var strategy = ChooseStrategy(inputs, blocks, channel);
         bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.Augmented is null
-                     && description.Architecture != CnnArchitecture.Custom && !_options.KeepHead;
+                     && description.Architecture != CnnArchitecture.Custom;
         var plan = FineTunePlan.Create(blocks, strategy, _options.BlockLearningRateMultiplier, _options.Dropout, cache);
         channel.Info(MessageSensitivity.None,
             $"{Name}: {PretrainedNetwork.Describe(description)} from {pretrained.Source} on {device.type}, {strategy}; " +

@@ -10,6 +10,11 @@ internal sealed class CnnScorer
 
     private const float CropFraction = 0.875f;
 
+    // On the CPU, a pass over 256 images of 224×224 runs at half the images/s of 8 (ResNet-18: 22 against 47 on 2
+    // cores): its activations no longer stay in cache. Batches are capped at about this many pixels per channel.
+    private const int CpuPixelsPerPass = 1 << 19;
+    private const int MinimumCpuRowsPerPass = 8;
+
     internal CnnScorer(nn.Module<Tensor, Tensor> module, Device device, ImageShape shape, int classes, TestTimeAugmentation views)
     {
         Module = module;
@@ -26,6 +31,18 @@ internal sealed class CnnScorer
     internal Device Device { get; }
     internal ImageShape Shape { get; }
     internal int Classes { get; }
+
+    /// <summary>
+    /// Images per forward pass: <paramref name="requested"/>, and on the CPU at most the largest power of two whose
+    /// images hold <see cref="CpuPixelsPerPass"/> pixels (256 for 28×28, 32 for 128×128, 8 for 224×224).
+    /// </summary>
+    internal int RowsPerPass(int requested)
+    {
+        if (Device.type != DeviceType.CPU)
+            return requested;
+        int fitting = Math.Max(MinimumCpuRowsPerPass, CpuPixelsPerPass / Shape.PlaneSize);
+        return Math.Min(requested, 1 << (31 - System.Numerics.BitOperations.LeadingZeroCount((uint)fitting)));
+    }
 
     /// <summary>Writes <paramref name="count"/>×Classes probabilities for the first <paramref name="count"/> images of <paramref name="images"/>.</summary>
     internal void Score(float[] images, int count, float[] probabilities)

@@ -136,7 +136,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         public override Delegate?[] MakeGetters(DataViewRow input, bool[] active, Func<DataViewRowCursor>? openLookahead,
             ICollection<IDisposable> resources)
         {
-            var batch = new ScoredBatch(_parent._scorer, _features, input, openLookahead, _parent.InferenceBatchSize);
+            var batch = new ScoredBatch(_parent._scorer, _features, input, openLookahead, _parent._scorer.RowsPerPass(_parent.InferenceBatchSize));
             resources.Add(batch);
             int classes = _parent.Description.ClassCount;
             return ClassifierGetters.Make(active, classes, () => batch.ProbabilitiesOf(input.Position));
