@@ -27,6 +27,16 @@ public sealed class ModelVersionTests
         Assert.AreEqual(TrainingStopReason.Completed, model.History.StopReason);
     }
 
+    [TestMethod]
+    public void AnImageCnnSavedBeforeTorchVisionNetworksLoadsAndScoresAsItDid()
+    {
+        // Saved with model version 0x00010004 (before the description could name a torchvision network).
+        var model = LoadAndCheckScores("imagecnn-v10004");
+        Assert.AreEqual(CnnArchitecture.SimpleConvNet, model.Description.Architecture);
+        Assert.IsNull(model.Description.TorchVisionModel);
+        Assert.AreEqual(1.0, model.Description.WidthMultiplier);
+    }
+
     /// <summary>Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt file says.</summary>
     private static ImageCnnTransformer LoadAndCheckScores(string fixture)
     {
