@@ -20,6 +20,8 @@ internal static class CnnFit
     {
         ArgumentNullException.ThrowIfNull(input);
         using var channel = host.Start("Fit");
+        if (options.SanityCheckFirst)
+            RequireSane(host, options, input, channel, trainer);
         var device = ComputeDeviceResolver.Resolve(options.Device);
         using var resume = FindCheckpoint(options, device, channel, trainer);
         int seed = options.Seed ?? (resume is null ? host.Rand.Next() : SeedOf(resume));
@@ -34,6 +36,14 @@ internal static class CnnFit
         if (history.StopReason == TrainingStopReason.Diverged && options.ThrowOnDivergence)
             throw new TrainingDivergedException(history.StopMessage!, model);
         return model;
+    }
+
+    private static void RequireSane(IHost host, CnnTrainingOptions options, IDataView input, IChannel channel, string trainer)
+    {
+        var report = TrainingDiagnostics.SanityCheck(host, options, input);
+        channel.Info(MessageSensitivity.None, $"{trainer}: {report}");
+        if (!report.Passed)
+            throw new InvalidOperationException($"{trainer} did not start: {report}");
     }
 
     /// <summary>The latest complete checkpoint to resume from, when the options ask to resume and there is one.</summary>

@@ -113,6 +113,12 @@ public abstract class CnnTrainingOptions
     public bool ThrowOnDivergence { get; set; } = true;
 
     /// <summary>
+    /// Run <see cref="TrainingDiagnostics.SanityCheck"/> before training and refuse to start (an
+    /// <see cref="InvalidOperationException"/> with the report) when a check fails. The report is logged either way.
+    /// </summary>
+    public bool SanityCheckFirst { get; set; }
+
+    /// <summary>
     /// Memory for the training (and, separately, the validation) images, in bytes: images that fit are kept in memory,
     /// as bytes when they are 8-bit (an image column or encoded image bytes) and floats otherwise; larger data goes to a disk cache in
     /// <see cref="DataCacheDirectory"/> written on the first pass and read a batch at a time. Default 1 GiB.
