@@ -31,7 +31,7 @@ public static class TrainingDiagnostics
         ArgumentNullException.ThrowIfNull(data);
         check ??= new SanityCheckOptions();
         int classes = ClassCount(data, options.LabelColumnName);
-        var run = new SanityRuns(env, options, data, check.Seed);
+        var run = new ProbeRuns(env, options, data, check.Seed);
         var initial = run.InitialLoss(check.InitialLossRows, l1: 0);
         return new SanityReport(
         [
@@ -40,6 +40,29 @@ public static class TrainingDiagnostics
             OverfitCheck(run.OverfitSmallSet(check.OverfitImages, check.OverfitMaxSteps), initial, check),
             LearnabilityCheck(run.ShortTraining(check.LearnabilityImages, check.LearnabilityEpochs), initial, classes, check),
         ]);
+    }
+
+    /// <summary>
+    /// The learning-rate finder: trains from the starting weights (a fresh network for <c>ImageCnn</c>, the pretrained
+    /// one for <c>FineTuneImageCnn</c>) on a copy of the options while the rate grows exponentially at every step,
+    /// records the smoothed loss, stops when it diverges, and suggests the rate where it falls fastest. The options and
+    /// any model are left untouched: the sweep trains its own copy.
+    /// </summary>
+    public static LearningRateFinderResult FindLearningRate(MLContext mlContext, CnnTrainingOptions options, IDataView data, LearningRateFinderOptions? finder = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        finder ??= new LearningRateFinderOptions();
+        if (finder.Steps < 3 || !(finder.StartRate > 0) || !(finder.EndRate > finder.StartRate))
+            throw new ArgumentOutOfRangeException(nameof(finder), $"The sweep needs at least 3 steps and 0 < StartRate < EndRate; got {finder.Steps} steps from {finder.StartRate} to {finder.EndRate}.");
+        var sweep = new LearningRateSweep(finder);
+        int batch = options.BatchSize ?? 64;
+        new ProbeRuns(mlContext, options, data, finder.Seed).Run(rows: finder.Steps * batch, epochs: finder.Steps, sweep);
+        if (sweep.Points.Count < 3)
+            throw new InvalidOperationException($"The learning-rate sweep took only {sweep.Points.Count} steps ({sweep.Stop}); lower StartRate or check the data.");
+        var (suggested, minimum) = LearningRateSweep.Suggest(sweep.Points, finder.SkipStart);
+        return new LearningRateFinderResult(sweep.Points, suggested, minimum, sweep.Stop);
     }
 
     private static SanityCheckResult InitialLossCheck(double loss, int classes, SanityCheckOptions check)
@@ -57,7 +80,7 @@ public static class TrainingDiagnostics
             $"{F(without)} → {F(with)}", "a higher loss with the penalty",
             "the penalty does not reach the loss: check a custom Objective or the callbacks that change the loss");
 
-    private static SanityCheckResult OverfitCheck(SanityRuns.Fit fit, double initialLoss, SanityCheckOptions check)
+    private static SanityCheckResult OverfitCheck(ProbeRuns.Fit fit, double initialLoss, SanityCheckOptions check)
     {
         bool passed = fit.Accuracy >= 1 - 1e-9;
         string measured = fit.Diverged ? $"the loss became NaN/infinite after {fit.Steps} steps" : $"{fit.Accuracy:P1} training accuracy after {fit.Steps} steps, loss {F(fit.Loss)}";
@@ -66,12 +89,12 @@ public static class TrainingDiagnostics
     }
 
     // A loss that ends above where it started (or is not finite) says the steps are too large.
-    private static string? RoseOrDiverged(SanityRuns.Fit fit, double initialLoss)
+    private static string? RoseOrDiverged(ProbeRuns.Fit fit, double initialLoss)
         => fit.Diverged || !(fit.Loss <= initialLoss)
             ? $"the loss rose from {F(initialLoss)} to {(fit.Diverged ? "NaN/infinity" : F(fit.Loss))}: the learning rate {fit.LearningRate.ToString("G3", CultureInfo.InvariantCulture)} is too high; lower it (try FindLearningRate)"
             : null;
 
-    private static SanityCheckResult LearnabilityCheck(SanityRuns.Fit fit, double initialLoss, int classes, SanityCheckOptions check)
+    private static SanityCheckResult LearnabilityCheck(ProbeRuns.Fit fit, double initialLoss, int classes, SanityCheckOptions check)
     {
         double chance = 1.0 / classes;
         double noise = 3 * Math.Sqrt(chance * (1 - chance) / Math.Max(1, fit.ValidationImages));

@@ -3,8 +3,12 @@ using Microsoft.ML.Runtime;
 
 namespace MLExtensions;
 
-/// <summary>The short training runs behind <see cref="TrainingDiagnostics.SanityCheck"/>, each on a quiet copy of the options.</summary>
-internal sealed class SanityRuns(IHostEnvironment env, CnnTrainingOptions options, IDataView data, int seed)
+/// <summary>
+/// The short training runs behind <see cref="TrainingDiagnostics"/> (sanity checks, the learning-rate finder), each on
+/// a quiet copy of the options: augmentation, validation, early stopping, averaging, checkpoints and the user's
+/// callbacks off, and regularisation off unless asked to keep it.
+/// </summary>
+internal sealed class ProbeRuns(IHostEnvironment env, CnnTrainingOptions options, IDataView data, int seed)
 {
     private readonly MLContext _ml = new(seed);
 
@@ -53,6 +57,15 @@ internal sealed class SanityRuns(IHostEnvironment env, CnnTrainingOptions option
             last?.ValidationAccuracy ?? 0, validationImages, model.History.StopReason == TrainingStopReason.Diverged, last?.LearningRate ?? double.NaN);
     }
 
+    /// <summary>Trains on up to <paramref name="rows"/> random rows with the options' regularisation, its callbacks after <paramref name="probe"/>.</summary>
+    internal ImageCnnTransformer Run(int rows, int epochs, TrainingCallback probe)
+    {
+        var sample = Sample(rows, out _);
+        var quiet = Quiet(epochs, options.BatchSize ?? 0, keepRegularisation: true);
+        quiet.Callbacks.Add(probe);
+        return Trainer(quiet).Fit(sample);
+    }
+
     private IDataView Sample(int rows, out int count)
     {
         var sample = _ml.Data.TakeRows(_ml.Data.ShuffleRows(data, seed), rows);
@@ -63,16 +76,19 @@ internal sealed class SanityRuns(IHostEnvironment env, CnnTrainingOptions option
         return _ml.Data.Cache(sample);
     }
 
-    // Regularisation, augmentation, validation, early stopping, averaging, checkpoints and the user's callbacks off.
-    private CnnTrainingOptions Quiet(int epochs, int batchSize)
+    /// <param name="batchSize">0: the options' own (or its default).</param>
+    private CnnTrainingOptions Quiet(int epochs, int batchSize, bool keepRegularisation = false)
     {
         var quiet = options.Copy<CnnTrainingOptions>();
         quiet.Callbacks.Clear();
         quiet.OnEpochEnd = null;
         quiet.OnProgress = null;
-        quiet.WeightDecay = quiet.L1Regularization = quiet.Dropout = 0;
-        if (quiet.Objective is null)
-            quiet.LabelSmoothing = 0;
+        if (!keepRegularisation)
+        {
+            quiet.WeightDecay = quiet.L1Regularization = quiet.Dropout = 0;
+            if (quiet.Objective is null)
+                quiet.LabelSmoothing = 0;
+        }
         quiet.Augmentation = null;
         quiet.EarlyStopping = null;
         quiet.ValidationSet = null;
@@ -83,7 +99,8 @@ internal sealed class SanityRuns(IHostEnvironment env, CnnTrainingOptions option
         quiet.ThrowOnDivergence = false;
         quiet.SanityCheckFirst = false;
         quiet.Epochs = epochs;
-        quiet.BatchSize = batchSize;
+        if (batchSize > 0)
+            quiet.BatchSize = batchSize;
         quiet.Seed ??= seed;
         return quiet;
     }
