@@ -165,6 +165,9 @@ public sealed class TrainingState
         _weightsEpoch = snapshot.Epoch;
     }
 
+    /// <summary>The classes' names in label-key order (the label's key values, or "key 1", "key 2", … without them).</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+
     /// <summary>The training images in order, unaugmented, one batch at a time (caller disposes each); null when the network does not see images (cached body features).</summary>
     internal Func<IEnumerable<Tensor>>? TrainingInputs { get; init; }
 
