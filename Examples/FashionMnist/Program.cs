@@ -1,5 +1,5 @@
 // Fashion-MNIST end to end in an ordinary ML.NET pipeline: a CNN trained with MLExtensions' ImageCnn.
-//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH] [--epochs N] [--augment]
+//   dotnet run -c Release --project Examples/FashionMnist [-- --subset] [--data DIR] [--model PATH] [--epochs N] [--augment] [--logs DIR]
 // Uses the full data set when installed (apt-get install -y dataset-fashion-mnist, or FASHION_MNIST_DIR),
 // otherwise the 2,000 + 1,000 image subset shipped inside MLExtensions.
 using System.Diagnostics;
@@ -21,9 +21,10 @@ augmentation.Preview(data.Test, "Features", options.PreviewPath, rows: 4, varian
 Step($"Wrote {options.PreviewPath}: 4 test images, each followed by 8 augmented variants");
 
 var progress = new ProgressBar();
-var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Transforms.SubtractMean("Features", mode: MeanSubtractionMode.PerPixel))
-    .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
+// Watching training: per-layer gradient health, TensorBoard event files, and a report after training.
+var gradients = new GradientHealthMonitor { EverySteps = 100 };
+var tensorBoard = new TensorBoardLogger(Path.Combine(options.LogDirectory, "tensorboard"));
+var trainerOptions = new ImageCnnTrainer.Options
     {
         Architecture = CnnArchitecture.SimpleConvNet,
         Optimizer = OptimizerKind.AdamW,
@@ -37,7 +38,11 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
         Device = options.Device,
         OnProgress = progress.Update,
         OnEpochEnd = progress.Complete,
-    }))
+        Callbacks = { gradients, tensorBoard },
+    };
+var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.SubtractMean("Features", mode: MeanSubtractionMode.PerPixel))
+    .Append(ml.MulticlassClassification.Trainers.ImageCnn(trainerOptions))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
 Step($"Training ImageCnn (SimpleConvNet, AdamW, cosine schedule, {options.Epochs} epochs{(options.Augment ? ", augmented" : "")}) on {ComputeDeviceResolver.Resolve(options.Device).type}...");
@@ -47,6 +52,16 @@ Step("Trained.");
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
 Step($"Test accuracy: {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
+
+// The report reads the test images as the network sees them: labels as keys, the mean subtracted.
+var network = model.OfType<ImageCnnTransformer>().Single();
+var preprocessed = model.Take(2).Aggregate(data.Test, (view, step) => step.Transform(view));
+foreach (var diagnosis in network.DiagnoseCurves())
+    Step($"Curves: {diagnosis}");
+var report = TrainingReport.Write(Path.Combine(options.LogDirectory, "report"), network, preprocessed,
+    new TrainingReportOptions { Title = "Fashion-MNIST main job", TrainingOptions = trainerOptions, Gradients = gradients });
+Step($"Wrote the training report: {Path.GetFullPath(report)}");
+Step($"TensorBoard logs: {Path.GetFullPath(tensorBoard.LogDirectory)} (view with: tensorboard --logdir \"{tensorBoard.LogDirectory}\")");
 
 ml.Model.Save(model, data.Train.Schema, options.ModelPath);
 Step($"Saved {options.ModelPath} ({new FileInfo(options.ModelPath).Length / 1024} KiB)");
@@ -110,11 +125,11 @@ internal sealed class ProgressBar
 }
 
 internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Epochs, ComputeDevice Device,
-    bool Augment, string PreviewPath)
+    bool Augment, string PreviewPath, string LogDirectory)
 {
     public static ExampleOptions Parse(string[] args)
     {
-        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 12, ComputeDevice.Auto, false, "augmentation-preview.png");
+        var result = new ExampleOptions(FashionMnistSource.Auto, null, "model.zip", 12, ComputeDevice.Auto, false, "augmentation-preview.png", "training-logs");
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -128,7 +143,8 @@ internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDir
                 "--device" => result with { Device = Enum.Parse<ComputeDevice>(Value(), ignoreCase: true) },
                 "--augment" => result with { Augment = true },
                 "--preview" => result with { PreviewPath = Value() },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --epochs N, --device auto|cpu|cuda, --augment, --preview PNG."),
+                "--logs" => result with { LogDirectory = Value() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --subset, --full, --data DIR, --model PATH, --epochs N, --device auto|cpu|cuda, --augment, --preview PNG, --logs DIR."),
             };
         }
         return result;
