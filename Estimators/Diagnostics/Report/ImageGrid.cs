@@ -5,15 +5,17 @@ namespace MLExtensions.Diagnostics;
 /// <summary>Images in a grid with a caption under each, saved as PNG (SkiaSharp).</summary>
 internal static class ImageGrid
 {
-    internal const int Tile = 112, CaptionHeight = 34, Columns = 8;
+    internal const int Tile = 112, CaptionHeight = 34, DefaultColumns = 8;
 
     /// <summary>The PNG's size for <paramref name="count"/> images.</summary>
-    internal static (int Width, int Height) SizeFor(int count)
-        => (Math.Min(count, Columns) * Tile, (int)Math.Ceiling(count / (double)Columns) * (Tile + CaptionHeight));
+    internal static (int Width, int Height) SizeFor(int count, int columns = DefaultColumns)
+        => (Math.Min(count, columns) * Tile, (int)Math.Ceiling(count / (double)columns) * (Tile + CaptionHeight));
 
-    internal static void SavePng(IReadOnlyList<(float[] Pixels, ImageShape Shape, string Line1, string Line2, bool Highlight)> images, string path)
+    /// <param name="columns">Images per row; a null entry leaves its tile empty.</param>
+    internal static void SavePng(IReadOnlyList<(float[] Pixels, ImageShape Shape, string Line1, string Line2, bool Highlight)?> images, string path,
+        int columns = DefaultColumns)
     {
-        var (width, height) = SizeFor(images.Count);
+        var (width, height) = SizeFor(images.Count, columns);
         using var bitmap = new SKBitmap(new SKImageInfo(Math.Max(width, 1), Math.Max(height, 1), SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(bitmap))
         {
@@ -22,8 +24,9 @@ internal static class ImageGrid
             using var alert = new SKPaint { Color = new SKColor(0xB0, 0x20, 0x20), TextSize = 12, IsAntialias = true };
             for (int i = 0; i < images.Count; i++)
             {
-                var (pixels, shape, line1, line2, highlight) = images[i];
-                float x = i % Columns * Tile, y = i / Columns * (Tile + CaptionHeight);
+                if (images[i] is not var (pixels, shape, line1, line2, highlight))
+                    continue;
+                float x = i % columns * Tile, y = i / columns * (Tile + CaptionHeight);
                 using var image = ToBitmap(pixels, shape);
                 using var sampling = new SKPaint { FilterQuality = SKFilterQuality.None };
                 canvas.DrawBitmap(image, SKRect.Create(x + 4, y + 4, Tile - 8, Tile - 8), sampling);

@@ -38,7 +38,7 @@ internal sealed class ReportPage(string directory, string title)
 
     internal void TopLosses(ModelOutputs outputs, string file)
     {
-        var tiles = outputs.TopLosses.Select(s => (s.Pixels, s.Shape, $"true {outputs.Classes[s.TrueClass]}",
+        var tiles = outputs.TopLosses.Select(s => ((float[], ImageShape, string, string, bool)?)(s.Pixels, s.Shape, $"true {outputs.Classes[s.TrueClass]}",
             $"{outputs.Classes[s.PredictedClass]} {s.Probability.ToString("P0", CultureInfo.InvariantCulture)}", s.PredictedClass != s.TrueClass)).ToList();
         ImageGrid.SavePng(tiles, Path.Combine(directory, file));
         var (width, height) = ImageGrid.SizeFor(tiles.Count);
