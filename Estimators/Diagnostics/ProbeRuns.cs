@@ -105,12 +105,7 @@ internal sealed class ProbeRuns(IHostEnvironment env, CnnTrainingOptions options
         return quiet;
     }
 
-    private IEstimator<ImageCnnTransformer> Trainer(CnnTrainingOptions quiet) => quiet switch
-    {
-        ImageCnnTrainer.Options o => new ImageCnnTrainer(env, o),
-        FineTuneTrainer.Options o => new FineTuneTrainer(env, o),
-        _ => throw new ArgumentException($"Sanity checks run ImageCnn or FineTuneImageCnn options, not {quiet.GetType().Name}."),
-    };
+    private IEstimator<ImageCnnTransformer> Trainer(CnnTrainingOptions quiet) => Cnn.CnnTrainers.For(env, quiet);
 
     private sealed class FirstLoss : TrainingCallback
     {

@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer --architecture TorchVision [--budgets 3,10] [--pretrain-epochs 3]   (the same with torchvision's ResNet-18, weights via .safetensors)
 //   dotnet run -c Release --project Examples/Benchmarks -- --torchvision-speed [--steps 6]   (ResNet-18 training step and inference images/s at 96×96 and 224×224)
+//   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
@@ -28,7 +29,8 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false, torchVisionSpeed = false;
+bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false;
+string trialLog = "search-trials.jsonl";
 int speedSteps = 6;
 string? photosChild = null, photoFolder = null, photoTestFolder = null;
 long photoBudget = ImageCnnTrainer.Options.DefaultDataCacheBytes;
@@ -43,6 +45,8 @@ for (int i = 0; i < args.Length; i++)
         case "--blocks": blocks = int.Parse(args[++i]); break;
         case "--transfer": transferOnly = true; break;
         case "--torchvision-speed": torchVisionSpeed = true; break;
+        case "--search": searchOnly = true; break;
+        case "--trial-log": trialLog = args[++i]; break;
         case "--steps": speedSteps = int.Parse(args[++i]); break;
         case "--ensemble": ensembleOnly = true; break;
         case "--members": members = int.Parse(args[++i]); break;
@@ -120,6 +124,12 @@ if (torchVisionSpeed)
         weights = TorchVisionTransfer.RandomInitialisation();
     Console.WriteLine($"  weights: {weights}");
     PretrainedSpeedBenchmark.Run(ml, PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, weights), [96, 224], speedSteps, inferenceImages: 256);
+    return 0;
+}
+if (searchOnly)
+{
+    Console.WriteLine($"Hyperparameter search on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
+    SearchBenchmark.Run(ml, data, trialLog, confirmEpochs: 12);
     return 0;
 }
 if (transferOnly)
