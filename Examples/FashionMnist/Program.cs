@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Examples.Shared;
 using MLExtensions;
 
 var options = ExampleOptions.Parse(args);
@@ -20,7 +21,7 @@ var augmentation = new ImageAugmentation(seed: 7).HorizontalFlip(0.5).RandomCrop
 augmentation.Preview(data.Test, "Features", options.PreviewPath, rows: 4, variants: 8);
 Step($"Wrote {options.PreviewPath}: 4 test images, each followed by 8 augmented variants");
 
-var progress = new ProgressBar();
+var progress = new EpochProgress();
 // Watching training: per-layer gradient health, TensorBoard event files, and a report after training.
 var gradients = new GradientHealthMonitor { EverySteps = 100 };
 var tensorBoard = new TensorBoardLogger(Path.Combine(options.LogDirectory, "tensorboard"));
@@ -46,7 +47,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
 Step($"Training ImageCnn (SimpleConvNet, AdamW, cosine schedule, {options.Epochs} epochs{(options.Augment ? ", augmented" : "")}) on {ComputeDeviceResolver.Resolve(options.Device).type}...");
-var model = pipeline.Fit(data.Train);
+var model = progress.Run(() => pipeline.Fit(data.Train));
 Step("Trained.");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data.Test));
@@ -98,30 +99,6 @@ static List<float[]> Scores(IDataView scored)
 internal sealed class Prediction
 {
     public string PredictedLabel { get; set; } = "";
-}
-
-/// <summary>One line per epoch; redrawn in place while the epoch runs when the output is a terminal.</summary>
-internal sealed class ProgressBar
-{
-    private readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
-    private readonly bool _interactive = !Console.IsOutputRedirected;
-
-    public void Update(TrainingProgress p)
-    {
-        if (!_interactive || _sinceDraw.ElapsedMilliseconds < 250)
-            return;
-        _sinceDraw.Restart();
-        const int width = 30;
-        int filled = width * p.Step / p.Steps;
-        Console.Write($"\r  epoch {p.Epoch,2}/{p.Epochs} [{new string('#', filled)}{new string('.', width - filled)}] {p.Step * 100 / p.Steps,3}%  loss {p.Loss:F4}  acc {p.Accuracy:P1}   ");
-    }
-
-    public void Complete(EpochMetrics m)
-    {
-        if (_interactive)
-            Console.Write('\r');
-        Console.WriteLine($"  {m}".PadRight(100));
-    }
 }
 
 internal sealed record ExampleOptions(FashionMnistSource Source, string? DataDirectory, string ModelPath, int Epochs, ComputeDevice Device,

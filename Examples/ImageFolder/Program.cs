@@ -34,6 +34,7 @@ if (folder is null)
 
 // Rows of Label (the sub-folder's name) and ImagePath; the trainer decodes and resizes the files' bytes itself.
 var train = ml.Data.LoadImagesFromFolder(folder);
+var progress = new EpochProgress();
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Transforms.LoadRawImageBytes("Image", imageFolder: null, inputColumnName: "ImagePath"))
     .Append(ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
@@ -43,12 +44,13 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
         ImageWidth = size,
         Epochs = epochs,
         ValidationFraction = 0.1,
-        OnEpochEnd = e => Console.WriteLine($"  {e}"),
+        OnProgress = progress.Update,
+        OnEpochEnd = progress.Complete,
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
 var clock = Stopwatch.StartNew();
-var model = pipeline.Fit(train);
+var model = progress.Run(() => pipeline.Fit(train));
 Console.WriteLine($"Trained in {clock.Elapsed.TotalMinutes:F1} min.");
 if (testFolder is not null)
 {

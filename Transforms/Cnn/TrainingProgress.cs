@@ -7,4 +7,5 @@ namespace MLExtensions;
 /// <param name="Steps">Steps per epoch.</param>
 /// <param name="Loss">Mean training loss of the epoch so far.</param>
 /// <param name="Accuracy">Training accuracy of the epoch so far.</param>
-public readonly record struct TrainingProgress(int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy);
+/// <param name="LearningRate">The learning rate of this step (the head's, when blocks train at different rates).</param>
+public readonly record struct TrainingProgress(int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, double LearningRate = double.NaN);

@@ -6,5 +6,5 @@ internal sealed class ProgressReporter(Action<TrainingProgress> report) : Traini
     public override int Order => CallbackOrder.Reporting;
 
     public override void OnBatchEnd(TrainingState state)
-        => report(new TrainingProgress(state.Epoch + 1, state.Epochs, state.Step + 1, state.StepsPerEpoch, state.TrainLossSoFar, state.TrainAccuracySoFar));
+        => report(new TrainingProgress(state.Epoch + 1, state.Epochs, state.Step + 1, state.StepsPerEpoch, state.TrainLossSoFar, state.TrainAccuracySoFar, state.LearningRate));
 }
