@@ -10,7 +10,7 @@ namespace MLExtensions.UnitTests;
 /// </summary>
 internal static class TensorBoardEventReader
 {
-    internal sealed record Value(string Tag, float? Simple, bool HasHistogram, bool HasImage, bool HasTensor);
+    internal sealed record Value(string Tag, float? Simple, bool HasHistogram, bool HasImage, string? Text);
 
     internal sealed record Event(double WallTime, long Step, string? FileVersion, IReadOnlyList<Value> Values);
 
@@ -67,13 +67,14 @@ internal static class TensorBoardEventReader
                 input.SkipLastField();
     }
 
-    // Summary.Value: tag = 1, simple_value = 2, image = 4, histo = 5, tensor = 8.
+    // Summary.Value: tag = 1, simple_value = 2, image = 4, histo = 5, tensor = 8 (text).
     private static Value ParseValue(ByteString value)
     {
         var input = new CodedInputStream(value.ToByteArray());
         string name = "";
         float? simple = null;
-        bool histogram = false, image = false, tensor = false;
+        bool histogram = false, image = false;
+        string? text = null;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
             switch (WireFormat.GetTagFieldNumber(tag))
@@ -82,10 +83,24 @@ internal static class TensorBoardEventReader
                 case 2: simple = input.ReadFloat(); break;
                 case 4: image = true; input.SkipLastField(); break;
                 case 5: histogram = true; input.SkipLastField(); break;
-                case 8: tensor = true; input.SkipLastField(); break;
+                case 8: text = TensorStrings(input.ReadBytes()); break;
                 default: input.SkipLastField(); break;
             }
-        return new Value(name, simple, histogram, image, tensor);
+        return new Value(name, simple, histogram, image, text);
+    }
+
+    // TensorProto.string_val (field 8): how text summaries are stored.
+    private static string TensorStrings(ByteString tensor)
+    {
+        var input = new CodedInputStream(tensor.ToByteArray());
+        var strings = new List<string>();
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+            if (WireFormat.GetTagFieldNumber(tag) == 8)
+                strings.Add(input.ReadBytes().ToStringUtf8());
+            else
+                input.SkipLastField();
+        return string.Join("\n", strings);
     }
 
     // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as the format specifies.

@@ -40,6 +40,11 @@ public sealed class TensorBoardLoggerTests
         Assert.AreEqual(2, others.Count(o => o.Value.Tag == "gradients/classifier.output.weight" && o.Value.HasHistogram));
         Assert.AreEqual(2, others.Count(o => o.Value.Tag == "images/training" && o.Value.HasImage));
         Assert.AreEqual(2, others.Count(o => o.Value.Tag.StartsWith("images/training_predictions", StringComparison.Ordinal)));
+        Assert.AreEqual(2, others.Count(o => o.Value.Tag == "images/validation" && o.Value.HasImage), "a fixed set of validation images too");
+        var predictions = others.Where(o => o.Value.Tag.StartsWith("images/validation_predictions", StringComparison.Ordinal)).ToArray();
+        Assert.AreEqual(2, predictions.Length);
+        StringAssert.Contains(predictions[0].Value.Text, "1. true ");
+        Assert.IsTrue(FashionMnist.ClassNames.Any(name => predictions[0].Value.Text!.Contains($"predicted {name} (")), predictions[0].Value.Text);
         Assert.IsTrue(events.Skip(1).All(e => e.WallTime > 1.7e9 && e.WallTime < 4e9), "wall times are Unix seconds");
     }
 }

@@ -114,6 +114,9 @@ internal sealed class CnnTrainingData : IDisposable
     /// <summary>The training inputs in their stored order, unaugmented, a batch at a time; the caller disposes each.</summary>
     internal IEnumerable<Tensor> InputsInOrder() => _batches.InOrder(BatchSize);
 
+    /// <summary>The training labels (0-based class indices) in stored order.</summary>
+    internal Tensor LabelsInOrder => _batches.Labels;
+
     // PCA lighting fits the channel statistics of (at most) the first 10,000 training images.
     private void FitAugmentation()
     {

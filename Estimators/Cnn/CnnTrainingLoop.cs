@@ -34,6 +34,9 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         _state = new TrainingState(run.Trainer, network, device, options.Epochs, data.StepsPerEpoch, data.Count, data.Validation is not null, channel)
         {
             TrainingInputs = data.SeesImages ? data.InputsInOrder : null,
+            TrainingLabels = () => data.LabelsInOrder,
+            ValidationInputs = data.SeesImages && data.Validation is { } validation ? () => validation.InOrder(data.BatchSize) : null,
+            ValidationLabels = data.Validation?.Labels,
             ClassNames = run.Classes,
         };
         var checkpoints = new CnnCheckpoints(TrainingIdentity.Of(run.Trainer, run.Description, run.Classes, options, plan, data, seed), _state, data);

@@ -8,13 +8,13 @@ namespace MLExtensions;
 /// Writes a training run as TensorBoard event files (<c>tensorboard --logdir DIR</c> opens them), through TorchSharp's
 /// <c>SummaryWriter</c>: every <see cref="StepInterval"/> steps the batch loss, learning rate and gradient norms (the
 /// whole network's and each layer's); every epoch the epoch's losses and accuracies, histograms of every weight and of
-/// the last batch's gradients, and a fixed set of training images (the first <see cref="ImageCount"/>, unaugmented) as a
-/// grid with the network's predictions for them as text. Add it to <c>Options.Callbacks</c>.
+/// the last batch's gradients, and a fixed set of training and validation images (the first <see cref="ImageCount"/>
+/// of each, unaugmented) as grids with their true and predicted classes as text. Add it to <c>Options.Callbacks</c>.
 /// </summary>
 public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
 {
     private SummaryWriter? _writer;
-    private Tensor? _images;
+    private readonly List<(string Set, Tensor Images, long[] Labels)> _fixed = [];
 
     /// <summary>The folder the event files are written to (created if needed).</summary>
     public string LogDirectory { get; } = logDirectory ?? throw new ArgumentNullException(nameof(logDirectory));
@@ -25,7 +25,7 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
     /// <summary>Weight and gradient histograms every epoch.</summary>
     public bool Histograms { get; init; } = true;
 
-    /// <summary>Training images logged with their predictions every epoch (0: none).</summary>
+    /// <summary>Training images, and validation images, logged with their predictions every epoch (0: none).</summary>
     public int ImageCount { get; init; } = 8;
 
     // After the metrics are computed and before checkpoints.
@@ -36,8 +36,12 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         ArgumentOutOfRangeException.ThrowIfLessThan(StepInterval, 1);
         Directory.CreateDirectory(LogDirectory);
         _writer = utils.tensorboard.SummaryWriter(LogDirectory);
-        _images?.Dispose();
-        _images = ImageCount > 0 ? FirstImages(state) : null;
+        ReleaseImages();
+        if (ImageCount > 0)
+        {
+            AddFixed("training", state.TrainingInputs, state.TrainingLabels?.Invoke());
+            AddFixed("validation", state.ValidationInputs, state.ValidationLabels);
+        }
         state.Log($"writing TensorBoard logs to '{Path.GetFullPath(LogDirectory)}' (tensorboard --logdir \"{LogDirectory}\").");
     }
 
@@ -67,15 +71,21 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         if (Histograms)
             foreach (var (name, parameter) in state.Network.named_parameters())
                 _writer!.add_histogram($"weights/{name}", parameter.detach().cpu(), epoch);
-        if (_images is not null)
-            WriteImages(state, epoch);
+        foreach (var (set, images, labels) in _fixed)
+            WriteImages(state, set, images, labels, epoch);
     }
 
     public override void OnFitEnd(TrainingState state)
     {
-        _images?.Dispose();
-        _images = null;
+        ReleaseImages();
         _writer = null;
+    }
+
+    private void ReleaseImages()
+    {
+        foreach (var (_, images, _) in _fixed)
+            images.Dispose();
+        _fixed.Clear();
     }
 
     private void WriteStep(TrainingState state)
@@ -94,19 +104,19 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         Scalar("step/gradient_norm", Math.Sqrt(total), step);
     }
 
-    private void WriteImages(TrainingState state, int epoch)
+    private void WriteImages(TrainingState state, string set, Tensor images, long[] labels, int epoch)
     {
         bool training = state.Network.training;
         state.Network.eval();
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            var probabilities = state.Network.forward(_images!.to(state.Device)).softmax(1).cpu();
+            var probabilities = state.Network.forward(images.to(state.Device)).softmax(1).cpu();
             var (best, classes) = probabilities.max(1);
-            var lines = Enumerable.Range(0, (int)_images!.shape[0]).Select(i =>
-                $"{i + 1}. {Name(state, classes[i].item<long>())} ({best[i].item<float>().ToString("P1", CultureInfo.InvariantCulture)})");
-            _writer!.add_text("images/training_predictions", string.Join("  \n", lines), epoch);
-            _writer.add_img("images/training", Displayable(_images!), epoch, dataformats: "NCHW");
+            var lines = Enumerable.Range(0, (int)images.shape[0]).Select(i =>
+                $"{i + 1}. true {Name(state, labels[i])}, predicted {Name(state, classes[i].item<long>())} ({best[i].item<float>().ToString("P1", CultureInfo.InvariantCulture)})");
+            _writer!.add_text($"images/{set}_predictions", string.Join("  \n", lines), epoch);
+            _writer.add_img($"images/{set}", Displayable(images), epoch, dataformats: "NCHW");
         }
         state.Network.train(training);
     }
@@ -124,14 +134,19 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         return stretched.shape[1] == 1 ? stretched.expand(-1, 3, -1, -1).contiguous() : stretched;
     }
 
-    private Tensor? FirstImages(TrainingState state)
+    // The first ImageCount images of a set and their labels, kept on the CPU for the whole run.
+    private void AddFixed(string set, Func<IEnumerable<Tensor>>? inputs, Tensor? labels)
     {
-        if (state.TrainingInputs is not { } inputs)
-            return null;
+        if (inputs is null || labels is null)
+            return;
         foreach (var batch in inputs())
             using (batch)
-                return batch[..Math.Min(ImageCount, (int)batch.shape[0])].cpu().clone().DetachFromDisposeScope();
-        return null;
+            {
+                int count = Math.Min(ImageCount, (int)batch.shape[0]);
+                var images = batch[..count].cpu().clone().DetachFromDisposeScope();
+                _fixed.Add((set, images, labels[..count].cpu().data<long>().ToArray()));
+                return;
+            }
     }
 
     private void Scalar(string tag, double value, int step) => _writer!.add_scalar(tag, (float)value, step);

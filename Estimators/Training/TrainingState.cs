@@ -171,6 +171,15 @@ public sealed class TrainingState
     /// <summary>The training images in order, unaugmented, one batch at a time (caller disposes each); null when the network does not see images (cached body features).</summary>
     internal Func<IEnumerable<Tensor>>? TrainingInputs { get; init; }
 
+    /// <summary>The training labels (class indices) in the order of <see cref="TrainingInputs"/>.</summary>
+    internal Func<Tensor>? TrainingLabels { get; init; }
+
+    /// <summary>The validation images in order, as <see cref="TrainingInputs"/>; null without validation data or images.</summary>
+    internal Func<IEnumerable<Tensor>>? ValidationInputs { get; init; }
+
+    /// <summary>The validation labels in the order of <see cref="ValidationInputs"/>.</summary>
+    internal Tensor? ValidationLabels { get; init; }
+
     /// <summary>Averaged weights that stand for the network's in snapshots and in the fitted model (weight averaging).</summary>
     internal IReadOnlyDictionary<string, Tensor>? AveragedWeights { get; set; }
 
