@@ -4,8 +4,8 @@ using MLExtensions.Images;
 
 namespace MLExtensions.Diagnostics;
 
-/// <summary>One evaluated image: its pixels (planar C×H×W), the true and predicted classes, and its loss.</summary>
-internal sealed record ScoredImage(float[] Pixels, ImageShape Shape, int TrueClass, int PredictedClass, float Probability, double Loss);
+/// <summary>One evaluated image: its row, pixels (planar C×H×W), the true and predicted classes, and its loss.</summary>
+internal sealed record ScoredImage(long Row, float[] Pixels, ImageShape Shape, int TrueClass, int PredictedClass, float Probability, double Loss);
 
 /// <summary>What a fitted model does on labelled data: the confusion matrix, accuracy, and the images it gets most wrong.</summary>
 internal sealed class ModelOutputs
@@ -62,7 +62,7 @@ internal sealed class ModelOutputs
             {
                 var pixels = new float[model.Description.InputShape.Size];
                 reader.Read(pixels);
-                worst.Enqueue(new ScoredImage(pixels, model.Description.InputShape, truth, predicted, values[predicted], loss), loss);
+                worst.Enqueue(new ScoredImage(cursor.Position, pixels, model.Description.InputShape, truth, predicted, values[predicted], loss), loss);
                 if (worst.Count > top)
                     worst.Dequeue();
             }

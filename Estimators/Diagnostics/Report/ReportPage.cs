@@ -36,10 +36,14 @@ internal sealed class ReportPage(string directory, string title)
         Image(file, width, height, plot.Title);
     }
 
+    /// <summary>Each image captioned with its true class, then the predicted class and its probability (highlighted when wrong).</summary>
+    internal static List<(float[], ImageShape, string, string, bool)?> TopLossTiles(ModelOutputs outputs)
+        => outputs.TopLosses.Select(s => ((float[], ImageShape, string, string, bool)?)(s.Pixels, s.Shape, $"true {outputs.Classes[s.TrueClass]}",
+            $"{outputs.Classes[s.PredictedClass]} {s.Probability.ToString("P0", CultureInfo.InvariantCulture)}", s.PredictedClass != s.TrueClass)).ToList();
+
     internal void TopLosses(ModelOutputs outputs, string file)
     {
-        var tiles = outputs.TopLosses.Select(s => ((float[], ImageShape, string, string, bool)?)(s.Pixels, s.Shape, $"true {outputs.Classes[s.TrueClass]}",
-            $"{outputs.Classes[s.PredictedClass]} {s.Probability.ToString("P0", CultureInfo.InvariantCulture)}", s.PredictedClass != s.TrueClass)).ToList();
+        var tiles = TopLossTiles(outputs);
         ImageGrid.SavePng(tiles, Path.Combine(directory, file));
         var (width, height) = ImageGrid.SizeFor(tiles.Count);
         _body.AppendLine($"<h3>The {tiles.Count} evaluation images with the highest loss</h3><p>Under each: the true class, then the predicted class and its probability (red when wrong).</p>");
