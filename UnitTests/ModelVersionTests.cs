@@ -37,6 +37,14 @@ public sealed class ModelVersionTests
         Assert.AreEqual(1.0, model.Description.WidthMultiplier);
     }
 
+    [TestMethod]
+    public void AnImageCnnSavedBeforeWeightChecksumsLoadsAndScoresAsItDid()
+    {
+        // Saved with model version 0x00010005 (weights without their SHA-256 checksum).
+        var model = LoadAndCheckScores("imagecnn-v10005");
+        Assert.AreEqual(2, model.History.Epochs.Count);
+    }
+
     /// <summary>Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt file says.</summary>
     private static ImageCnnTransformer LoadAndCheckScores(string fixture)
     {

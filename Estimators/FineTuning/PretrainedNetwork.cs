@@ -52,9 +52,22 @@ public sealed class PretrainedNetwork
     public static PretrainedNetwork FromModelFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+            throw new ArgumentException($"'{path}' is a directory, not a model file: give the path of the .zip that mlContext.Model.Save wrote.", nameof(path));
         if (!File.Exists(path))
             throw new FileNotFoundException($"The pretrained model file '{path}' does not exist.", path);
-        var model = new MLContext().Model.Load(path, out _);
+        ITransformer model;
+        try
+        {
+            model = new MLContext().Model.Load(path, out _);
+        }
+        // ML.NET calls each component's loader by reflection, so a loader's own error arrives wrapped.
+        catch (Exception e) when (Unwrap(e) is FormatException or InvalidDataException or EndOfStreamException)
+        {
+            throw new InvalidDataException(
+                $"The pretrained model file '{path}' ({new FileInfo(path).Length:N0} bytes) could not be loaded: {Unwrap(e).Message} " +
+                "It is not a complete model zip written by mlContext.Model.Save (truncated, damaged, or another kind of file).", e);
+        }
         var found = ModelParts.LastImageCnn(model)
             ?? throw new ArgumentException($"The model '{path}' holds no ImageCnn network; it holds: {ModelParts.Describe(model, ", ")}.", nameof(path));
         var pretrained = FromModel(found);
@@ -129,6 +142,8 @@ public sealed class PretrainedNetwork
                 tensor.Dispose();
         }
     }
+
+    private static Exception Unwrap(Exception e) => e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? Unwrap(inner) : e;
 
     /// <summary>The pretrained network itself, with its weights, on the CPU in evaluation mode (owned by the caller).</summary>
     internal nn.Module<Tensor, Tensor> CreateNetwork(NetworkDescription? description = null)

@@ -21,11 +21,13 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
     // 0x00010003: the training history keeps its stop message.
     // 0x00010004: the network description keeps input statistics, the ResNet stem and SimpleConvNet's pooled size.
     // 0x00010005: the network description names a torchvision network.
-    // 0x00010002 to 0x00010004 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010005, 0x00010002);
+    // 0x00010006: the weights carry a SHA-256 checksum.
+    // 0x00010002 to 0x00010005 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010006, 0x00010002);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
     private const uint FirstVersionWithTorchVision = 0x00010005;
+    private const uint FirstVersionWithWeightsChecksum = 0x00010006;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -102,7 +104,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         var labels = LabelKeys.Read(reader);
         var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage);
         var module = NetworkFactory.Create(description);
-        WeightsFormat.Read(reader, module);
+        WeightsFormat.Read(reader, module, hasChecksum: version >= FirstVersionWithWeightsChecksum);
         return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch, views);
     }
 
