@@ -18,6 +18,26 @@ public sealed class MeanSubtractionBadInputTests
     }
 
     [TestMethod]
+    public void AnImageColumnIsRejectedNamingExtractPixels()
+    {
+        var ml = new MLContext(seed: 1);
+        var folder = Directory.CreateTempSubdirectory("subtract-mean-image").FullName;
+        var path = Path.Combine(folder, "red.png");
+        File.WriteAllBytes(path, ImageFolderData.Tinted("red", 20, 10, new Random(1), png: true));
+        var rows = ml.Data.LoadFromEnumerable(new[] { new PathRow { Path = path } });
+        var images = ml.Transforms.LoadImages("Image", null, "Path").Fit(rows).Transform(rows);
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.SubtractMean("Out", "Image").Fit(images));
+        TestAssert.MessageContains(e, "'Image'", "holds images", "ExtractPixels");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private sealed class PathRow
+    {
+        public string Path { get; set; } = "";
+    }
+
+    [TestMethod]
     public void IntegerColumnIsRejectedWithItsType()
     {
         var ml = new MLContext(seed: 1);

@@ -22,6 +22,11 @@ internal static class ImageColumn
         if (allowMLImage && IsEncoded(column))
             return (column, declared ?? throw new ArgumentOutOfRangeException(nameof(declared),
                 $"Column '{columnName}' holds encoded image bytes, so the size to decode them to is unknown: set ImageHeight and ImageWidth in the options."));
+        if (!allowMLImage && (column.Type is ImageDataViewType || IsEncoded(column)))
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{columnName}' holds {(IsEncoded(column) ? "encoded image bytes" : "images")}, and this step needs planar C×H×W floats: " +
+                $"add mlContext.Transforms{(IsEncoded(column) ? ".LoadImages(…) and" : "")}.ResizeImages(…) and .ExtractPixels(\"Pixels\", \"{columnName}\") before it, " +
+                "and give it the extracted column.");
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' must be a vector of Single (float) holding a planar C×H×W image, but it is {Describe(column.Type)}.");
