@@ -80,4 +80,19 @@ public sealed class MLNetInternalsContractTests
         var loaded = new MLContext().Model.Load(stream, out _);
         Assert.IsInstanceOfType<MeanSubtractionTransformer>(loaded);
     }
+
+    [TestMethod]
+    public void TheLoadedMLNetIsTheSupportedReleaseAndAnotherIsNamedWithBothVersions()
+    {
+        Assert.AreEqual(new Version(5, 0, 1), MLNetVersionGuard.LoadedVersion());
+        Assert.IsNull(MLNetVersionGuard.Check(new Version(5, 0, 1)));
+        Assert.IsNull(MLNetVersionGuard.Check(new Version(5, 0, 3)));
+        foreach (var other in new[] { new Version(5, 1, 0), new Version(6, 0, 0), new Version(4, 0, 2) })
+        {
+            var message = MLNetVersionGuard.Check(other);
+            Assert.IsNotNull(message, other.ToString());
+            StringAssert.Contains(message, $"this application loaded Microsoft.ML {other}");
+            StringAssert.Contains(message, "from 5.0.1 up to (not including) 5.1");
+        }
+    }
 }

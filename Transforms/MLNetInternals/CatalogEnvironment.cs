@@ -12,6 +12,7 @@ internal static class CatalogEnvironment
     internal static IHostEnvironment Of(object catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        MLNetVersionGuard.Ensure();
         return catalog is IInternalCatalog internalCatalog
             ? internalCatalog.Environment
             : throw new ArgumentException($"{catalog.GetType().Name} is not an ML.NET catalog of an MLContext.", nameof(catalog));

@@ -6,6 +6,7 @@ internal static class ModelPersistence
     internal static void Save(Microsoft.ML.ModelSaveContext ctx, ModelFormat format, Action<BinaryWriter> write)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        MLNetVersionGuard.Ensure();
         ctx.CheckAtModel();
         ctx.SetVersionInfo(format.ToVersionInfo());
         write(ctx.Writer);
@@ -18,6 +19,7 @@ internal static class ModelPersistence
     internal static T Load<T>(Microsoft.ML.ModelLoadContext ctx, ModelFormat format, Func<BinaryReader, uint, T> read)
     {
         ArgumentNullException.ThrowIfNull(ctx);
+        MLNetVersionGuard.Ensure();
         ctx.CheckAtModel(format.ToVersionInfo());
         return read(ctx.Reader, ctx.Header.ModelVerWritten);
     }
