@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer --architecture TorchVision [--budgets 3,10] [--pretrain-epochs 3]   (the same with torchvision's ResNet-18, weights via .safetensors)
 //   dotnet run -c Release --project Examples/Benchmarks -- --torchvision-speed [--steps 6]   (ResNet-18 training step and inference images/s at 96×96 and 224×224)
 //   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
+//   dotnet run -c Release --project Examples/Benchmarks -- --soak [--rounds 20]   (uptime: Fit + 10,000 PredictionEngine calls per round, RSS growth, latency)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
@@ -29,7 +30,8 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false;
+bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false;
+int soakRounds = 20;
 string trialLog = "search-trials.jsonl";
 int speedSteps = 6;
 string? photosChild = null, photoFolder = null, photoTestFolder = null;
@@ -46,6 +48,8 @@ for (int i = 0; i < args.Length; i++)
         case "--transfer": transferOnly = true; break;
         case "--torchvision-speed": torchVisionSpeed = true; break;
         case "--search": searchOnly = true; break;
+        case "--soak": soak = true; break;
+        case "--rounds": soakRounds = int.Parse(args[++i]); break;
         case "--trial-log": trialLog = args[++i]; break;
         case "--steps": speedSteps = int.Parse(args[++i]); break;
         case "--ensemble": ensembleOnly = true; break;
@@ -124,6 +128,12 @@ if (torchVisionSpeed)
         weights = TorchVisionTransfer.RandomInitialisation();
     Console.WriteLine($"  weights: {weights}");
     PretrainedSpeedBenchmark.Run(ml, PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, weights), [96, 224], speedSteps, inferenceImages: 256);
+    return 0;
+}
+if (soak)
+{
+    Console.WriteLine($"Soak benchmark, {Environment.ProcessorCount} cores");
+    SoakBenchmark.Run(new MLContext(seed: 1), soakRounds, predictionsPerRound: 10_000);
     return 0;
 }
 if (searchOnly)
