@@ -2,17 +2,9 @@ using Microsoft.ML;
 
 namespace MLExtensions;
 
-/// <summary>MLExtensions' data sets on <c>mlContext.Data</c>.</summary>
+/// <summary>MLExtensions' image sources on <c>mlContext.Data</c> (the Fashion-MNIST sample is in MLExtensions.SampleData).</summary>
 public static class DataOperationsCatalogExtensions
 {
-    /// <summary>
-    /// Loads Fashion-MNIST: <c>Label</c> (class name) and <c>Features</c> (784 floats in [0,1], dimensions [1,28,28]).
-    /// See <see cref="FashionMnist.Load"/> for where the data is looked for.
-    /// </summary>
-    public static FashionMnistData LoadFashionMnist(this DataOperationsCatalog catalog,
-        FashionMnistSource source = FashionMnistSource.Auto, string? directory = null)
-        => FashionMnist.Load(catalog, source, directory);
-
     /// <summary>
     /// Images in class sub-folders (<c>root/&lt;class&gt;/*.jpg</c>) as rows of <c>Label</c> and <c>ImagePath</c>; see <see cref="ImageFolder.FromClassFolders"/>.
     /// Follow with <c>LoadRawImageBytes</c> and train ImageCnn on the bytes with <c>ImageHeight</c>/<c>ImageWidth</c> set.
