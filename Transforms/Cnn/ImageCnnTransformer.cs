@@ -12,9 +12,10 @@ namespace MLExtensions;
 /// A trained convolutional network that adds <c>Score</c> (class probabilities, one per label key) and
 /// <c>PredictedLabel</c> (the label's key type) to rows holding planar C×H×W float images or MLImage images. <c>Transform</c> scores
 /// rows in batches; <c>PredictionEngine</c> scores one row at a time. Produced by
-/// <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>.
+/// <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>. Dispose it to release the network's native
+/// memory at once (views from <see cref="WithTestTimeAugmentation"/> share it until the last is disposed).
 /// </summary>
-public sealed class ImageCnnTransformer : RowMappingTransformer
+public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
 {
     internal const string LoaderSignature = "ImageCnnTransformer";
     // 0x00010002: test-time augmentation saved with the model.
@@ -34,14 +35,25 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
 
     private readonly CnnScorer _scorer;
     private readonly LabelKeys _labels;
+    private readonly SharedNetwork _network;
+    private bool _disposed;
 
     internal ImageCnnTransformer(NetworkDescription description, nn.Module<Tensor, Tensor> module, Device device,
         LabelKeys labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
         TrainingHistory history, int inferenceBatchSize = DefaultInferenceBatchSize, TestTimeAugmentation testTimeAugmentation = TestTimeAugmentation.None)
+        : this(description, new SharedNetwork(module), device, labels, featureColumnName, scoreColumnName, predictedLabelColumnName,
+            history, inferenceBatchSize, testTimeAugmentation)
+    {
+    }
+
+    private ImageCnnTransformer(NetworkDescription description, SharedNetwork network, Device device,
+        LabelKeys labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
+        TrainingHistory history, int inferenceBatchSize, TestTimeAugmentation testTimeAugmentation)
     {
         Description = description;
         _labels = labels;
-        _scorer = new CnnScorer(module, device, description.InputShape, description.ClassCount, testTimeAugmentation);
+        _network = network;
+        _scorer = new CnnScorer(network.Module, device, description.InputShape, description.ClassCount, testTimeAugmentation);
         FeatureColumnName = featureColumnName;
         ScoreColumnName = scoreColumnName;
         PredictedLabelColumnName = predictedLabelColumnName;
@@ -64,7 +76,25 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
 
     /// <summary>The same trained network scoring with other test-time views (sharing the weights).</summary>
     public ImageCnnTransformer WithTestTimeAugmentation(TestTimeAugmentation views)
-        => new(Description, _scorer.Module, Device, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, views);
+    {
+        ThrowIfDisposed();
+        return new(Description, _network.Acquire(), Device, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, views);
+    }
+
+    /// <summary>Releases this transformer's hold on the network; the network's native memory goes with the last holder.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _network.Release();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(ImageCnnTransformer), "This ImageCnn model was disposed; load it again (mlContext.Model.Load) to score with it.");
+    }
 
     /// <summary>The trained TorchSharp module, for power users (in evaluation mode; do not dispose).</summary>
     public nn.Module<Tensor, Tensor> Network => _scorer.Module;
@@ -108,7 +138,11 @@ public sealed class ImageCnnTransformer : RowMappingTransformer
         return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch, views);
     }
 
-    private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema)
+    {
+        ThrowIfDisposed();
+        return new Mapper(this, inputSchema);
+    }
 
     private sealed class Mapper : ColumnMapper
     {

@@ -13,9 +13,10 @@ namespace MLExtensions;
 /// members' label key type. A member is an <c>ImageCnn</c> / <c>FineTuneImageCnn</c> model or a pipeline containing
 /// one (with its own preprocessing); all must read the same image column and predict the same classes. The model
 /// zip holds every member. Create one with <c>mlContext.Transforms.AverageEnsemble(...)</c> or
-/// <c>mlContext.MulticlassClassification.Trainers.AverageEnsemble(...)</c>.
+/// <c>mlContext.MulticlassClassification.Trainers.AverageEnsemble(...)</c>. Like ML.NET's <c>TransformerChain</c>,
+/// it owns its members: disposing it disposes them.
 /// </summary>
-public sealed class AverageEnsembleTransformer : RowMappingTransformer
+public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposable
 {
     internal const string LoaderSignature = "AverageEnsemble";
     internal static readonly ModelFormat ModelFormat = new("AVGENSMB", LoaderSignature, 0x00010001, 0x00010001);
@@ -53,6 +54,13 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer
 
     public IReadOnlyList<ITransformer> Members { get; }
     public EnsembleCombination Combination { get; }
+
+    /// <summary>Disposes every member that holds native memory.</summary>
+    public void Dispose()
+    {
+        foreach (var member in Members.OfType<IDisposable>())
+            member.Dispose();
+    }
 
     /// <summary>Each member's weight, summing to 1 (equal unless <see cref="EnsembleCombination.WeightedMean"/>).</summary>
     public IReadOnlyList<double> Weights { get; }
