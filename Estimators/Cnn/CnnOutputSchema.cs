@@ -32,17 +32,26 @@ internal static class CnnOutputSchema
                 $"Feature column '{options.FeatureColumnName}' holds encoded image bytes, so the size to decode them to is unknown: set ImageHeight and ImageWidth in the options.");
 
         bool hasKeyValues = SchemaShapes.TryFind(label.Annotations, "KeyValues", out var keyValues);
+        return WithClassifierColumns(inputSchema, options.ScoreColumnName, options.PredictedLabelColumnName, hasKeyValues ? keyValues : null);
+    }
+
+    /// <summary>
+    /// <paramref name="inputSchema"/> plus a classifier's <c>Score</c> vector (with slot names when the classes have
+    /// names) and <c>PredictedLabel</c> key (with <paramref name="keyValues"/> when given).
+    /// </summary>
+    internal static SchemaShape WithClassifierColumns(SchemaShape inputSchema, string scoreColumnName, string predictedLabelColumnName,
+        SchemaShape.Column? keyValues, bool slotNames = false)
+    {
         var scoreAnnotations = new List<SchemaShape.Column>
         {
             SchemaShapes.Column("ScoreColumnKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
             SchemaShapes.Column("ScoreValueKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
         };
-        if (hasKeyValues)
+        if (keyValues is not null || slotNames)
             scoreAnnotations.Add(SchemaShapes.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false));
         return SchemaShapes.With(inputSchema,
-            SchemaShapes.Column(options.ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
-                new SchemaShape(scoreAnnotations)),
-            SchemaShapes.Column(options.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
-                hasKeyValues ? new SchemaShape([keyValues]) : null));
+            SchemaShapes.Column(scoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, new SchemaShape(scoreAnnotations)),
+            SchemaShapes.Column(predictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
+                keyValues is { } values ? new SchemaShape([values]) : null));
     }
 }

@@ -199,6 +199,24 @@ public abstract class CnnTrainingOptions
     private static InvalidOperationException Unresolved(string setting)
         => new($"{setting} is read before WithDefaultsFor filled in its default.");
 
+    /// <summary>
+    /// A copy for a training run inside another (a sanity check, a learning-rate sweep, a search trial): no callbacks,
+    /// no progress reports, no checkpoints, no sanity checks of its own, and divergence reported rather than thrown.
+    /// </summary>
+    internal T CopyForInnerRun<T>(int epochs) where T : CnnTrainingOptions
+    {
+        var copy = Copy<T>();
+        copy.Callbacks.Clear();
+        copy.OnEpochEnd = null;
+        copy.OnProgress = null;
+        copy.CheckpointDirectory = null;
+        copy.ResumeFromCheckpoint = false;
+        copy.SanityCheckFirst = false;
+        copy.ThrowOnDivergence = false;
+        copy.Epochs = epochs;
+        return copy;
+    }
+
     /// <summary>A copy of these options (sharing callbacks, policies and data) with its own callback list.</summary>
     internal T Copy<T>() where T : CnnTrainingOptions
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLExtensions.Diagnostics;
 using static TorchSharp.torch;
 
 namespace MLExtensions;
@@ -62,7 +63,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
         _pending = [];
         _before = [];
         using var noGrad = no_grad();
-        foreach (var (layer, parameters) in Layers(state))
+        foreach (var (layer, parameters) in LayerGradients.Of(state.Network))
         {
             _pending[layer] = (Norm(parameters.Select(p => p.grad!)), Norm(parameters));
             _before[layer] = cat(parameters.Select(p => p.detach().flatten()).ToArray()).DetachFromDisposeScope();
@@ -76,7 +77,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
             return;
         using var noGrad = no_grad();
         var lines = new List<string>();
-        foreach (var (layer, parameters) in Layers(state))
+        foreach (var (layer, parameters) in LayerGradients.Of(state.Network))
         {
             if (!_pending.TryGetValue(layer, out var norms) || !_before.TryGetValue(layer, out var before))
                 continue;
@@ -114,15 +115,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
         state.Warn(message);
     }
 
-    // Trainable parameters with a gradient, grouped by the module that owns them.
-    private static IEnumerable<(string Layer, TorchSharp.Modules.Parameter[] Parameters)> Layers(TrainingState state)
-        => state.Network.named_parameters()
-            .Where(p => p.parameter.requires_grad && p.parameter.grad is not null)
-            .GroupBy(p => p.name.Contains('.') ? p.name[..p.name.LastIndexOf('.')] : p.name)
-            .Select(g => (g.Key, g.Select(p => p.parameter).ToArray()));
-
-    private static double Norm(IEnumerable<Tensor> tensors)
-        => Math.Sqrt(tensors.Sum(t => { using var n = t.detach().to(ScalarType.Float64).square().sum(); return n.item<double>(); }));
+    private static double Norm(IEnumerable<Tensor> tensors) => Math.Sqrt(LayerGradients.SquaredNorm(tensors));
 
     private static string G(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 

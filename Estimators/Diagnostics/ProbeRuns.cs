@@ -68,21 +68,18 @@ internal sealed class ProbeRuns(IHostEnvironment env, CnnTrainingOptions options
 
     private IDataView Sample(int rows, out int count)
     {
-        var sample = _ml.Data.TakeRows(_ml.Data.ShuffleRows(data, seed), rows);
+        var sample = _ml.Data.Cache(_ml.Data.TakeRows(_ml.Data.ShuffleRows(data, seed), rows));
         count = 0;
-        using (var cursor = sample.GetRowCursor([]))
+        using (var cursor = sample.GetRowCursor(sample.Schema))
             while (cursor.MoveNext())
                 count++;
-        return _ml.Data.Cache(sample);
+        return sample;
     }
 
     /// <param name="batchSize">0: the options' own (or its default).</param>
     private CnnTrainingOptions Quiet(int epochs, int batchSize, bool keepRegularisation = false)
     {
-        var quiet = options.Copy<CnnTrainingOptions>();
-        quiet.Callbacks.Clear();
-        quiet.OnEpochEnd = null;
-        quiet.OnProgress = null;
+        var quiet = options.CopyForInnerRun<CnnTrainingOptions>(epochs);
         if (!keepRegularisation)
         {
             quiet.WeightDecay = quiet.L1Regularization = quiet.Dropout = 0;
@@ -94,11 +91,6 @@ internal sealed class ProbeRuns(IHostEnvironment env, CnnTrainingOptions options
         quiet.ValidationSet = null;
         quiet.ValidationFraction = 0;
         quiet.WeightAveraging = null;
-        quiet.CheckpointDirectory = null;
-        quiet.ResumeFromCheckpoint = false;
-        quiet.ThrowOnDivergence = false;
-        quiet.SanityCheckFirst = false;
-        quiet.Epochs = epochs;
         if (batchSize > 0)
             quiet.BatchSize = batchSize;
         quiet.Seed ??= seed;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLExtensions.Diagnostics;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -94,12 +95,11 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         Scalar("step/train_loss", state.LossValue, step);
         Scalar("step/learning_rate", state.LearningRate, step);
         double total = 0;
-        foreach (var group in state.Network.named_parameters().Where(p => p.parameter.grad is not null)
-                     .GroupBy(p => p.name.Contains('.') ? p.name[..p.name.LastIndexOf('.')] : p.name))
+        foreach (var (layer, parameters) in LayerGradients.Of(state.Network))
         {
-            double squares = group.Sum(p => { using var s = p.parameter.grad!.detach().to(ScalarType.Float64).square().sum(); return s.item<double>(); });
+            double squares = LayerGradients.SquaredNorm(parameters.Select(p => p.grad!));
             total += squares;
-            Scalar($"gradient_norm/{group.Key}", Math.Sqrt(squares), step);
+            Scalar($"gradient_norm/{layer}", Math.Sqrt(squares), step);
         }
         Scalar("step/gradient_norm", Math.Sqrt(total), step);
     }

@@ -81,7 +81,7 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
 
     public ImageCnnTransformer Fit(IDataView input)
     {
-        var preset = PretrainedInputPreset.For(_options.Pretrained!, input.Schema, _options.FeatureColumnName);
+        var preset = PretrainedInputPreset.For(_options.Pretrained!.Description, input.Schema, _options.FeatureColumnName);
         var options = preset.ApplyTo(_options);
         return CnnFit.Run(_host, options, Name, input, (inputs, device, seed, channel) => Build(inputs, preset, device, seed, channel));
     }

@@ -38,10 +38,9 @@ internal sealed class NetworkBlocks
     internal bool IsHeadParameter(string name) => name.StartsWith(HeadName + ".", StringComparison.Ordinal);
 
     // A parameter in no block would never train, even with FineTuneStrategy.Full.
-    private void CheckCovers(IEnumerable<string> parameterNames, string network)
+    private void CheckCovers(int total, string network)
     {
         var covered = Body.Append(Head).Sum(b => b.Parameters.Count);
-        int total = parameterNames.Count();
         if (covered != total)
             throw new InvalidOperationException($"The {network} stages cover {covered} of its {total} parameters.");
     }
@@ -86,7 +85,7 @@ internal sealed class NetworkBlocks
                 var headName = TorchVision.TorchVisionNetworks.HeadName(model);
                 var body = TorchVisionStages.Of(model, network).Select(s => Block(s.Name, s.Modules)).ToArray();
                 var blocks = new NetworkBlocks(body, Block("classifier", headName), headName);
-                blocks.CheckCovers(parameters.Select(p => p.name), model.ToString());
+                blocks.CheckCovers(parameters.Length, model.ToString());
                 return blocks;
             }
             default:

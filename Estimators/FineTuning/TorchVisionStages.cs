@@ -13,10 +13,10 @@ internal static class TorchVisionStages
     internal static IReadOnlyList<(string Name, string[] Modules)> Of(TorchVisionModel model, nn.Module network)
         => TorchVisionNetworks.Family(model) switch
         {
-            "ResNet" => [("stem", ["conv1", "bn1"]), ("layer1", ["layer1"]), ("layer2", ["layer2"]), ("layer3", ["layer3"]), ("layer4", ["layer4"])],
-            "MobileNetV2" => FeatureRanges((0, 1), (2, 3), (4, 6), (7, 13), (14, 18)),
-            "MobileNetV3" when model == TorchVisionModel.MobileNetV3Large => [.. FeatureRanges((0, 1), (2, 3), (4, 6), (7, 12), (13, 16)), ("classifier.0", ["classifier.0"])],
-            "MobileNetV3" => [.. FeatureRanges((0, 0), (1, 1), (2, 3), (4, 8), (9, 12)), ("classifier.0", ["classifier.0"])],
+            TorchVisionFamily.ResNet => [("stem", ["conv1", "bn1"]), ("layer1", ["layer1"]), ("layer2", ["layer2"]), ("layer3", ["layer3"]), ("layer4", ["layer4"])],
+            TorchVisionFamily.MobileNetV2 => FeatureRanges((0, 1), (2, 3), (4, 6), (7, 13), (14, 18)),
+            TorchVisionFamily.MobileNetV3 when model == TorchVisionModel.MobileNetV3Large => [.. FeatureRanges((0, 1), (2, 3), (4, 6), (7, 12), (13, 16)), ("classifier.0", ["classifier.0"])],
+            TorchVisionFamily.MobileNetV3 => [.. FeatureRanges((0, 0), (1, 1), (2, 3), (4, 8), (9, 12)), ("classifier.0", ["classifier.0"])],
             _ => [.. VggStages(network), ("classifier.0", ["classifier.0"]), ("classifier.3", ["classifier.3"])],
         };
 

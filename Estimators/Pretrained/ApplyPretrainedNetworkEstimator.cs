@@ -60,15 +60,7 @@ public sealed class ApplyPretrainedNetworkEstimator : IEstimator<ImageCnnTransfo
         ArgumentNullException.ThrowIfNull(inputSchema);
         if (!SchemaShapes.TryFind(inputSchema, _inputColumnName, out _))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Column '{_inputColumnName}' was not found in the input schema.");
-        var scoreAnnotations = new List<SchemaShape.Column>
-        {
-            SchemaShapes.Column("ScoreColumnKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-            SchemaShapes.Column("ScoreValueKind", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-        };
-        if (_network.ClassNames is not null)
-            scoreAnnotations.Add(SchemaShapes.Column("SlotNames", SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false));
-        return SchemaShapes.With(inputSchema,
-            SchemaShapes.Column(_outputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, new SchemaShape(scoreAnnotations)),
-            SchemaShapes.Column(_predictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
+        return CnnOutputSchema.WithClassifierColumns(inputSchema, _outputColumnName, _predictedLabelColumnName, keyValues: null,
+            slotNames: _network.ClassNames is not null);
     }
 }

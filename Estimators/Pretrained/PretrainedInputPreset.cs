@@ -31,8 +31,6 @@ internal sealed class PretrainedInputPreset
         return new PretrainedInputPreset(images, images && sizeUnknown);
     }
 
-    internal static PretrainedInputPreset For(PretrainedNetwork pretrained, DataViewSchema schema, string featureColumnName)
-        => For(pretrained.Description, schema, featureColumnName);
 
     /// <summary>
     /// For schema checks before the data is seen: a torchvision network's options with its input size when none is

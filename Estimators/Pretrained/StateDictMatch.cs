@@ -52,5 +52,5 @@ internal static class StateDictMatch
                "keys with a prefix such as 'module.' or 'model.' come from a wrapped model: save the inner model's state_dict().";
     }
 
-    internal static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
+    private static string Shape(Tensor tensor) => FineTuning.StateDictFile.Shape(tensor);
 }

@@ -25,8 +25,8 @@ internal static class ImageColumn
         if (!allowMLImage && (column.Type is ImageDataViewType || IsEncoded(column)))
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' holds {(IsEncoded(column) ? "encoded image bytes" : "images")}, and this step needs planar C×H×W floats: " +
-                $"add mlContext.Transforms{(IsEncoded(column) ? ".LoadImages(…) and" : "")}.ResizeImages(…) and .ExtractPixels(\"Pixels\", \"{columnName}\") before it, " +
-                "and give it the extracted column.");
+                $"add {(IsEncoded(column) ? "mlContext.Transforms.LoadImages(…) instead of the raw bytes, then " : "")}mlContext.Transforms.ResizeImages(…) " +
+                $"and .ExtractPixels(\"Pixels\", \"{columnName}\") before it, and give it the extracted column.");
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{columnName}' must be a vector of Single (float) holding a planar C×H×W image, but it is {Describe(column.Type)}.");

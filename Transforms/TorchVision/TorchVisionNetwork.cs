@@ -29,6 +29,7 @@ internal sealed class TorchVisionNetwork : Module<Tensor, Tensor>
         _deviations = description.InputStandardDeviations?.ToArray();
     }
 
+    // Not an InputStandardization child: its buffers would add entries PyTorch's state dict does not have.
     public override Tensor forward(Tensor image)
     {
         if (_means is null || _deviations is null)

@@ -9,6 +9,9 @@ namespace MLExtensions.TorchVision;
 /// Builds the <see cref="TorchVisionModel"/> a <see cref="NetworkDescription"/> names, with a classifier for its class
 /// count and torchvision's parameter names, so that PyTorch's state dicts load into it and its own load into PyTorch.
 /// </summary>
+/// <summary>torchvision architectures that share a layout (parameter names, head, stages).</summary>
+internal enum TorchVisionFamily { ResNet, MobileNetV2, MobileNetV3, VGG }
+
 internal static class TorchVisionNetworks
 {
     /// <summary>Class count of the ImageNet heads torchvision's weights come with.</summary>
@@ -37,18 +40,18 @@ internal static class TorchVisionNetworks
     /// <summary>The module name of the classifier layer that maps pooled features to class scores.</summary>
     internal static string HeadName(TorchVisionModel model) => Family(model) switch
     {
-        "ResNet" => "fc",
-        "MobileNetV2" => "classifier.1",
-        "MobileNetV3" => "classifier.3",
+        TorchVisionFamily.ResNet => "fc",
+        TorchVisionFamily.MobileNetV2 => "classifier.1",
+        TorchVisionFamily.MobileNetV3 => "classifier.3",
         _ => "classifier.6",
     };
 
-    internal static string Family(TorchVisionModel model) => model switch
+    internal static TorchVisionFamily Family(TorchVisionModel model) => model switch
     {
-        TorchVisionModel.MobileNetV2 => "MobileNetV2",
-        TorchVisionModel.MobileNetV3Large or TorchVisionModel.MobileNetV3Small => "MobileNetV3",
-        >= TorchVisionModel.VGG11 => "VGG",
-        _ => "ResNet",
+        TorchVisionModel.MobileNetV2 => TorchVisionFamily.MobileNetV2,
+        TorchVisionModel.MobileNetV3Large or TorchVisionModel.MobileNetV3Small => TorchVisionFamily.MobileNetV3,
+        >= TorchVisionModel.VGG11 => TorchVisionFamily.VGG,
+        _ => TorchVisionFamily.ResNet,
     };
 
     private static nn.Module<Tensor, Tensor> Build(TorchVisionModel model, int classes, double widthMultiplier) => model switch

@@ -38,7 +38,7 @@ public static class DataInspection
         }
         var duplicates = options.CompareWith is { } other ? Duplicates(hashes, other, options) : [];
         var found = extremes.Where(f => f.Count > 0).ToDictionary(f => f.Name, f => f.Result());
-        var files = options.OutputDirectory is { } directory ? WriteGrids(directory, samples, extremes, options) : [];
+        var files = options.OutputDirectory is { } directory ? WriteGrids(directory, samples, found, options) : [];
         var ordered = counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Value);
         return new DataInspectionReport(ordered, found.ToDictionary(f => f.Key, f => (IReadOnlyList<ImageExtreme>)f.Value.Select(e => e.Extreme).ToList()),
             duplicates, uniform, files, Summarise(ordered, found, duplicates, uniform, options));
@@ -83,15 +83,18 @@ public static class DataInspection
         return found;
     }
 
-    private static List<string> WriteGrids(string directory, Dictionary<string, List<InspectedImage>> samples, List<ExtremeFinder> extremes, DataInspectionOptions options)
+    private static List<string> WriteGrids(string directory, Dictionary<string, List<InspectedImage>> samples,
+        Dictionary<string, List<(InspectedImage Image, ImageExtreme Extreme)>> extremes, DataInspectionOptions options)
     {
         Directory.CreateDirectory(directory);
         int columns = Math.Max(options.ImagesPerClass, options.ExtremeCount);
         var sampleTiles = samples.OrderBy(s => s.Key, StringComparer.Ordinal)
             .SelectMany(s => Enumerable.Range(0, columns).Select(i => i < s.Value.Count ? Tile(s.Value[i], s.Key, $"row {s.Value[i].Row}") : null))
             .ToList();
-        var extremeTiles = extremes.Where(f => f.Count > 0)
-            .SelectMany(f => Enumerable.Range(0, columns).Select(i => i < f.Count ? Tile(f.Result()[i].Image, f.Name, $"{Format(f.Result()[i].Extreme.Value, f.Name)} {f.Result()[i].Image.Class}") : null))
+        var extremeTiles = extremes
+            .SelectMany(e => Enumerable.Range(0, columns).Select(i => i < e.Value.Count
+                ? Tile(e.Value[i].Image, e.Key, $"{Format(e.Value[i].Extreme.Value, e.Key)} {e.Value[i].Image.Class}")
+                : null))
             .ToList();
         var samplesPath = Path.Combine(directory, "samples.png");
         var extremesPath = Path.Combine(directory, "extremes.png");

@@ -51,8 +51,8 @@ public static class ModelInspection
         {
             Directory.CreateDirectory(outputDirectory);
             var confusion = Path.Combine(outputDirectory, "confusion.png");
-            int side = Math.Max(ReportPlots.Height, 140 + 42 * outputs.Classes.Count);
-            ReportPlots.SavePng(ReportPlots.Confusion(outputs.Confusion, outputs.Classes), confusion, side + 120, side);
+            var (width, height) = ReportPlots.ConfusionSize(outputs.Classes.Count);
+            ReportPlots.SavePng(ReportPlots.Confusion(outputs.Confusion, outputs.Classes), confusion, width, height);
             files.Add(confusion);
             if (outputs.TopLosses.Count > 0)
             {

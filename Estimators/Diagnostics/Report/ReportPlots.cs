@@ -69,6 +69,13 @@ internal static class ReportPlots
         return plot;
     }
 
+    /// <summary>The confusion matrix's PNG size: room for every class's label on both axes.</summary>
+    internal static (int Width, int Height) ConfusionSize(int classes)
+    {
+        int side = Math.Max(Height, 140 + 42 * classes);
+        return (side + 120, side);
+    }
+
     /// <summary>Counts, true class by row and predicted class by column, shaded by the row's fraction.</summary>
     internal static PlotModel Confusion(double[,] counts, IReadOnlyList<string> classes)
     {

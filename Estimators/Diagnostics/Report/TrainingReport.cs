@@ -50,8 +50,8 @@ public static class TrainingReport
             page.Paragraph(WebUtility.HtmlEncode(finder.ToString()));
         }
         page.Heading("The model's output");
-        int side = Math.Max(ReportPlots.Height, 140 + 42 * outputs.Classes.Count);
-        page.Plot(ReportPlots.Confusion(outputs.Confusion, outputs.Classes), "confusion.png", side + 120, side);
+        var (width, height) = ReportPlots.ConfusionSize(outputs.Classes.Count);
+        page.Plot(ReportPlots.Confusion(outputs.Confusion, outputs.Classes), "confusion.png", width, height);
         if (outputs.TopLosses.Count > 0)
             page.TopLosses(outputs, "top_losses.png");
         page.Heading("Epochs");

@@ -158,15 +158,7 @@ public static class HyperparameterSearch
         // The base options with the trial's values and epochs, the same validation rows, and nothing that writes or stops early.
         public CnnTrainingOptions OptionsFor(int epochs, IReadOnlyDictionary<string, double> values)
         {
-            var options = baseOptions.Copy<CnnTrainingOptions>();
-            options.Callbacks.Clear();
-            options.OnEpochEnd = null;
-            options.OnProgress = null;
-            options.CheckpointDirectory = null;
-            options.ResumeFromCheckpoint = false;
-            options.SanityCheckFirst = false;
-            options.ThrowOnDivergence = false;
-            options.Epochs = epochs;
+            var options = baseOptions.CopyForInnerRun<CnnTrainingOptions>(epochs);
             options.Seed ??= 1;
             if (options.ValidationSet is null)
                 options.ValidationFraction = search.ValidationFraction;
