@@ -9,10 +9,13 @@ internal static class TorchRuntime
 
     internal static void EnsureAvailable()
     {
+        if (SupportedPlatforms.Problem(SupportedPlatforms.Current()) is { } unsupported)
+            throw new PlatformNotSupportedException(unsupported);
         if (Failure.Value is { } failure)
             throw new InvalidOperationException(
-                "MLExtensions could not load TorchSharp's native libraries (libLibTorchSharp.so and libtorch). " +
-                $"Check that the application references the libtorch backend package (libtorch-cpu-linux-x64 or TorchSharp-cuda-linux). " +
+                $"MLExtensions could not load TorchSharp's native libraries (LibTorchSharp and libtorch) on {SupportedPlatforms.Current()}. " +
+                "Check that the application references the libtorch backend package (TorchSharp-cpu, which the MLExtensions " +
+                "package brings, or TorchSharp-cuda-linux), and that a publish for one platform (-r <rid>) runs on that platform. " +
                 $"Native resolver: {LibTorchSharpLoader.LastDiagnostic ?? "not consulted"}. TorchSharp said: {FirstLine(failure.Message)}",
                 failure);
     }
