@@ -16,6 +16,10 @@ public static class ComputeDeviceResolver
         }
     }
 
+    /// <summary>
+    /// The TorchSharp device for <paramref name="device"/>: <see cref="ComputeDevice.Cuda"/> without a usable GPU
+    /// throws, naming the fix.
+    /// </summary>
     public static torch.Device Resolve(ComputeDevice device)
     {
         TorchRuntime.EnsureAvailable();

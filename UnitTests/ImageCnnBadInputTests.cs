@@ -85,4 +85,20 @@ public sealed class ImageCnnBadInputTests
         TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(o => o.EarlyStopping = new EarlyStopping()))),
             "ValidationFraction");
     }
+
+    [TestMethod]
+    public void OptimizerAndNetworkSettingsOutsideTheirDocumentedRangesAreRejected()
+    {
+        var trainers = new MLContext().MulticlassClassification.Trainers;
+        void Rejected(Action<ImageCnnTrainer.Options> set, string named)
+            => TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.ImageCnn(CnnTestData.Tiny(set))), named);
+        Rejected(o => o.Momentum = 1, "Momentum");
+        Rejected(o => o.Beta1 = -0.1, "Beta1");
+        Rejected(o => o.Beta2 = 1.5, "Beta2");
+        Rejected(o => o.RmsPropDecay = 1, "RmsPropDecay");
+        Rejected(o => o.Epsilon = 0, "Epsilon");
+        Rejected(o => o.HiddenUnits = -1, "HiddenUnits");
+        Rejected(o => o.NormalizationGroups = 0, "NormalizationGroups");
+        trainers.ImageCnn(CnnTestData.Tiny(o => { o.Momentum = 0; o.Beta2 = 0.9999; o.HiddenUnits = 0; o.NormalizationGroups = 1; }));
+    }
 }

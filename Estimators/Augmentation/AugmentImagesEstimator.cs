@@ -35,6 +35,7 @@ public sealed class AugmentImagesEstimator : IEstimator<AugmentImagesTransformer
         _policy = policy;
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -46,6 +47,7 @@ public sealed class AugmentImagesEstimator : IEstimator<AugmentImagesTransformer
         return SchemaShapes.With(inputSchema, SchemaShapes.Column(_outputColumnName, column.Kind, column.ItemType, false, column.Annotations));
     }
 
+    /// <inheritdoc />
     public AugmentImagesTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

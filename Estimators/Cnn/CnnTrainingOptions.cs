@@ -10,61 +10,130 @@ namespace MLExtensions;
 /// </summary>
 public abstract class CnnTrainingOptions
 {
+    /// <summary>
+    /// The key-typed label column to learn (map text labels with <c>MapValueToKey</c> first). Default "Label".
+    /// </summary>
     public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>
+    /// The image column: a float vector [C,H,W] (or flat, with <see cref="ImageHeight"/>/<see cref="ImageWidth"/>), an
+    /// MLImage column, or encoded image bytes. Default "Features".
+    /// </summary>
     public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>
+    /// The output column of class probabilities (softmax, one slot per label key value). Default "Score".
+    /// </summary>
     public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>
+    /// The output column of the most probable class, key-typed like the label. Default "PredictedLabel".
+    /// </summary>
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
-    /// <summary>Image shape of a flat feature vector; not needed when the column has [C,H,W] dimensions.</summary>
+    /// <summary>
+    /// Image shape of a flat feature vector; not needed when the column has [C,H,W] dimensions. Default null (from the
+    /// column).
+    /// </summary>
     public int? ImageHeight { get; set; }
+
+    /// <summary>
+    /// Image width of a flat feature vector (set with <see cref="ImageHeight"/>); the size encoded images are decoded
+    /// to.
+    /// Default null (from the column).
+    /// </summary>
     public int? ImageWidth { get; set; }
+
+    /// <summary>Channels of a flat feature vector (1 for grey, 3 for RGB); null: 1.</summary>
     public int? Channels { get; set; }
 
+    /// <summary>
+    /// The update rule. Default <see cref="OptimizerKind.Adam"/>; <see cref="OptimizerKind.SgdNesterov"/> with a
+    /// schedule often generalizes better on long runs.
+    /// </summary>
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
     /// <summary>
     /// The base learning rate (the schedule scales it); null (default): 1e-3, or for <c>ImageCnn</c> on images at
     /// least <see cref="ImageCnnTrainer.LargeImageSize"/> pixels high and wide, 2e-3.
     /// </summary>
     public double? LearningRate { get; set; }
+
+    /// <summary>
+    /// Momentum of <see cref="OptimizerKind.SgdMomentum"/> and <see cref="OptimizerKind.SgdNesterov"/>, in [0, 1).
+    /// Default 0.9.
+    /// </summary>
     public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Decay of Adam's first-moment average (Adam, AdamW, AMSGrad, RAdam), in [0, 1). Default 0.9.</summary>
     public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Decay of Adam's second-moment average, in [0, 1). Default 0.999.</summary>
     public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>
+    /// Added to the denominator of Adam, AdaGrad and RMSProp updates for stability, > 0. Default 1e-8.
+    /// </summary>
     public double Epsilon { get; set; } = 1e-8;
+
+    /// <summary>Decay of RMSProp's squared-gradient average (PyTorch's alpha), in [0, 1). Default 0.99.</summary>
     public double RmsPropDecay { get; set; } = 0.99;
+
     /// <summary>
     /// How the learning rate changes over training; null (default): by the image size, cosine decay to zero for images
     /// at least <see cref="ImageCnnTrainer.LargeImageSize"/> pixels high and wide, constant for smaller ones.
     /// </summary>
     public LearningRateSchedule? Schedule { get; set; }
 
-    /// <summary>L2 weight decay (decoupled for AdamW).</summary>
+    /// <summary>L2 weight decay (decoupled for AdamW). Default 0, ≥ 0; 1e-4 to 5e-4 are common for SGD.</summary>
     public double WeightDecay { get; set; }
 
-    /// <summary>λ of an L1 penalty λ·Σ|w| on convolution and linear weights; with <see cref="WeightDecay"/> this is an elastic net.</summary>
+    /// <summary>
+    /// λ of an L1 penalty λ·Σ|w| on convolution and linear weights; with <see cref="WeightDecay"/> this is an elastic
+    /// net. Default 0, ≥ 0.
+    /// </summary>
     public double L1Regularization { get; set; }
 
-    /// <summary>Random augmentations applied to every training batch on the training device (never at prediction).</summary>
+    /// <summary>
+    /// Random augmentations applied to every training batch on the training device (never at prediction). Default null:
+    /// none.
+    /// </summary>
     public ImageAugmentation? Augmentation { get; set; }
 
-    /// <summary>Views whose predicted probabilities the fitted model averages at prediction time (off by default).</summary>
+    /// <summary>
+    /// Views whose predicted probabilities the fitted model averages at prediction time (off by default).
+    /// </summary>
     public TestTimeAugmentation TestTimeAugmentation { get; set; } = TestTimeAugmentation.None;
 
-    /// <summary>Dropout probability before the classifier (inverted dropout: active only while training).</summary>
+    /// <summary>
+    /// Dropout probability before the classifier (inverted dropout: active only while training). In [0, 1); default 0.
+    /// </summary>
     public double Dropout { get; set; }
 
+    /// <summary>
+    /// Cross-entropy target smoothing ε in [0, 1): the true class gets 1 − ε + ε/K, every class ε/K. Default 0 (off).
+    /// </summary>
     public double LabelSmoothing { get; set; }
 
     /// <summary>Clip the global gradient L2 norm to this value; null: no clipping.</summary>
     public double? GradientClipNorm { get; set; }
 
+    /// <summary>
+    /// Stop when the validation metric stops improving (needs <see cref="ValidationSet"/> or
+    /// <see cref="ValidationFraction"/>); null (default): train every epoch.
+    /// </summary>
     public EarlyStopping? EarlyStopping { get; set; }
 
-    /// <summary>Data to validate on after every epoch (same columns as the training data).</summary>
+    /// <summary>Data to validate on after every epoch (same columns as the training data). Default null.</summary>
     public IDataView? ValidationSet { get; set; }
 
-    /// <summary>Fraction of the training data split off (stratified, seeded) for validation when no ValidationSet is given.</summary>
+    /// <summary>
+    /// Fraction of the training data split off (stratified, seeded) for validation when no ValidationSet is given. In
+    /// [0, 1); default 0 (no validation unless <see cref="ValidationSet"/> is given).
+    /// </summary>
     public double ValidationFraction { get; set; }
 
+    /// <summary>Passes over the training data, ≥ 1. Default 10.</summary>
     public int Epochs { get; set; } = 10;
 
     /// <summary>
@@ -73,27 +142,37 @@ public abstract class CnnTrainingOptions
     /// </summary>
     public int? BatchSize { get; set; }
 
-    /// <summary>Seed for initialisation, shuffling, dropout and the validation split; null takes one from the MLContext.</summary>
+    /// <summary>
+    /// Seed for initialisation, shuffling, dropout and the validation split; null takes one from the MLContext.
+    /// </summary>
     public int? Seed { get; set; }
 
+    /// <summary>
+    /// Where to train and predict: <see cref="ComputeDevice.Auto"/> (default) uses a CUDA GPU when TorchSharp sees one,
+    /// the CPU otherwise.
+    /// </summary>
     public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
 
-    /// <summary>Called after every epoch with its metrics.</summary>
+    /// <summary>Called after every epoch with its metrics. Default null.</summary>
     public Action<EpochMetrics>? OnEpochEnd { get; set; }
 
-    /// <summary>Called after every step, e.g. to draw a progress bar.</summary>
+    /// <summary>Called after every step, e.g. to draw a progress bar. Default null.</summary>
     public Action<TrainingProgress>? OnProgress { get; set; }
 
     /// <summary>
     /// Callbacks that act on the training events (see <see cref="TrainingCallback"/>), run among the built-in ones
     /// by their <see cref="TrainingCallback.Order"/>.
+    /// Default empty.
     /// </summary>
     public IList<TrainingCallback> Callbacks { get; set; } = new List<TrainingCallback>();
 
     /// <summary>What training minimises; null: cross-entropy with <see cref="LabelSmoothing"/>.</summary>
     public TrainingObjective? Objective { get; set; }
 
-    /// <summary>Average the weights during training (<see cref="MLExtensions.WeightAveraging.Ema"/> or <see cref="MLExtensions.WeightAveraging.Swa"/>); the fitted model holds the average.</summary>
+    /// <summary>
+    /// Average the weights during training (<see cref="MLExtensions.WeightAveraging.Ema"/> or
+    /// <see cref="MLExtensions.WeightAveraging.Swa"/>); the fitted model holds the average. Default null: none.
+    /// </summary>
     public WeightAveraging? WeightAveraging { get; set; }
 
     /// <summary>
@@ -106,15 +185,20 @@ public abstract class CnnTrainingOptions
     /// Continue from the latest complete checkpoint in <see cref="CheckpointDirectory"/> (start at the first epoch
     /// when it holds none). On the CPU, a run resumed with the same settings ends with the same weights, bit for
     /// bit, as one that was never interrupted.
+    /// Default false.
     /// </summary>
     public bool ResumeFromCheckpoint { get; set; }
 
-    /// <summary>Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights.</summary>
+    /// <summary>
+    /// Throw <see cref="TrainingDivergedException"/> on a NaN/∞ loss (true), or return the last good weights. Default
+    /// true.
+    /// </summary>
     public bool ThrowOnDivergence { get; set; } = true;
 
     /// <summary>
-    /// Run <see cref="TrainingDiagnostics.SanityCheck"/> before training and refuse to start (an
+    /// Run <c>TrainingDiagnostics.SanityCheck</c> before training and refuse to start (an
     /// <see cref="InvalidOperationException"/> with the report) when a check fails. The report is logged either way.
+    /// Default false.
     /// </summary>
     public bool SanityCheckFirst { get; set; }
 
@@ -125,12 +209,16 @@ public abstract class CnnTrainingOptions
     /// </summary>
     public long DataCacheBytes { get; set; } = DefaultDataCacheBytes;
 
-    /// <summary>Where the disk cache of images larger than <see cref="DataCacheBytes"/> goes (deleted after training); null: the temporary folder.</summary>
+    /// <summary>
+    /// Where the disk cache of images larger than <see cref="DataCacheBytes"/> goes (deleted after training); null: the
+    /// temporary folder.
+    /// </summary>
     public string? DataCacheDirectory { get; set; }
 
     /// <summary>
     /// Threads that read the next batches from the disk cache while a step trains (0 reads them on the training
     /// thread), and that decode encoded images on the first pass.
+    /// In [0, 64]; default 2.
     /// </summary>
     public int PrefetchWorkers { get; set; } = 2;
 
@@ -146,6 +234,7 @@ public abstract class CnnTrainingOptions
     /// <summary>
     /// Rows per forward pass of the fitted transformer's <c>Transform</c>. On the CPU it is capped by the image size
     /// (256 rows of 28×28, 32 of 128×128, 8 of 224×224), which runs large images about twice as fast.
+    /// At least 1; default 256.
     /// </summary>
     public int InferenceBatchSize { get; set; } = ImageCnnTransformer.DefaultInferenceBatchSize;
 
@@ -162,6 +251,9 @@ public abstract class CnnTrainingOptions
         Require(LabelSmoothing is >= 0 and < 1, $"LabelSmoothing must be in [0, 1), got {LabelSmoothing}.");
         Require(WeightDecay >= 0 && L1Regularization >= 0, "WeightDecay and L1Regularization cannot be negative.");
         Require(ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1), got {ValidationFraction}.");
+        Require(Momentum is >= 0 and < 1 && Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && RmsPropDecay is >= 0 and < 1,
+            $"Momentum, Beta1, Beta2 and RmsPropDecay must be in [0, 1), got {Momentum}, {Beta1}, {Beta2} and {RmsPropDecay}.");
+        Require(Epsilon > 0, $"Epsilon must be positive, got {Epsilon}.");
         Require(GradientClipNorm is null or > 0, $"GradientClipNorm must be positive, got {GradientClipNorm}.");
         Require(EarlyStopping is null || ValidationSet is not null || ValidationFraction > 0,
             "EarlyStopping monitors validation data: set ValidationSet or ValidationFraction.");
@@ -189,7 +281,9 @@ public abstract class CnnTrainingOptions
     /// <summary>The batch size when <see cref="BatchSize"/> is null; a trainer may choose by the image size.</summary>
     private protected virtual int DefaultBatchSize(ImageShape shape) => ImageSizeDefaults.SmallImageBatchSize;
 
-    /// <summary>The base rate when <see cref="LearningRate"/> is null; a trainer may choose by the image size.</summary>
+    /// <summary>
+    /// The base rate when <see cref="LearningRate"/> is null; a trainer may choose by the image size.
+    /// </summary>
     private protected virtual double DefaultLearningRate(ImageShape shape) => ImageSizeDefaults.SmallImageLearningRate;
 
     internal int TrainingBatchSize => BatchSize ?? throw Unresolved(nameof(BatchSize));

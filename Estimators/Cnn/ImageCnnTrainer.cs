@@ -32,28 +32,56 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <summary>Residual blocks per ResNet stage; null: 2 per stage.</summary>
         public int[]? Blocks { get; set; }
 
-        /// <summary>Units of SimpleConvNet's hidden fully-connected layer (0 for none).</summary>
+        /// <summary>
+        /// Units of SimpleConvNet's hidden fully-connected layer (0 for none). At least 0; default 128.
+        /// </summary>
         public int HiddenUnits { get; set; } = 128;
 
-        /// <summary>Builds the network for <see cref="CnnArchitecture.Custom"/> from the image shape and class count.</summary>
+        /// <summary>
+        /// Builds the network for <see cref="CnnArchitecture.Custom"/> from the image shape and class count.
+        /// </summary>
         public Func<ImageShape, int, nn.Module<Tensor, Tensor>>? CustomArchitecture { get; set; }
 
-        /// <summary>Name the custom factory is registered under (<see cref="CustomArchitectures"/>) so saved models can be loaded.</summary>
+        /// <summary>
+        /// Name the custom factory is registered under (<see cref="CustomArchitectures"/>) so saved models can be
+        /// loaded. Default "custom".
+        /// </summary>
         public string CustomArchitectureName { get; set; } = "custom";
 
+        /// <summary>
+        /// The hidden-layer non-linearity of SimpleConvNet and ResNet. Default <see cref="ActivationKind.ReLU"/>.
+        /// </summary>
         public ActivationKind Activation { get; set; } = ActivationKind.ReLU;
+
+        /// <summary>
+        /// The normalization layer after each convolution. Default <see cref="NormalizationKind.BatchNorm"/>; GroupNorm
+        /// suits small batches.
+        /// </summary>
         public NormalizationKind Normalization { get; set; } = NormalizationKind.BatchNorm;
+
+        /// <summary>
+        /// Groups of <see cref="NormalizationKind.GroupNorm"/>, ≥ 1; each layer uses the largest divisor of its channel
+        /// count not above this. Default 8.
+        /// </summary>
         public int NormalizationGroups { get; set; } = 8;
 
         /// <summary>
         /// Standardize 8-bit image inputs (an image column, or encoded bytes) per channel with the mean and standard
         /// deviation of (at most 10,000) training images, inside the network, so the model zip keeps them. Float
         /// vectors are used as given (normalize them with <c>SubtractMean</c>). Custom architectures get no standardization.
+        /// Default true.
         /// </summary>
         public bool StandardizeImageInputs { get; set; } = true;
+
+        /// <summary>
+        /// How convolution and linear weights start. Default <see cref="WeightInitialization.Kaiming"/> (for the ReLU
+        /// family).
+        /// </summary>
         public WeightInitialization Initialization { get; set; } = WeightInitialization.Kaiming;
 
-        /// <summary>Start the classifier layer at zero, so the initial loss is exactly ln(classes).</summary>
+        /// <summary>
+        /// Start the classifier layer at zero, so the initial loss is exactly ln(classes). Default false.
+        /// </summary>
         public bool ZeroInitializeLastLayer { get; set; }
 
         /// <summary>
@@ -79,6 +107,8 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         internal override void Validate()
         {
             base.Validate();
+            Require(HiddenUnits >= 0, $"HiddenUnits must be 0 (no hidden layer) or more, got {HiddenUnits}.");
+            Require(NormalizationGroups >= 1, $"NormalizationGroups must be at least 1, got {NormalizationGroups}.");
             Require(Architecture != CnnArchitecture.Custom || CustomArchitecture is not null,
                 "Architecture is Custom but no CustomArchitecture factory was given.");
         }
@@ -94,6 +124,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         _host = env.Register(nameof(ImageCnnTrainer));
     }
 
+    /// <summary>The options this trainer was created with.</summary>
     public Options TrainerOptions => _options;
 
     private const string Name = "ImageCnn";
@@ -105,8 +136,10 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         return o;
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
 
+    /// <inheritdoc />
     public ImageCnnTransformer Fit(IDataView input) => CnnFit.Run(_host, _options, Name, input, Build);
 
     private CnnNetwork Build(CnnTrainingInputs inputs, Device device, int seed, IChannel channel)

@@ -9,7 +9,9 @@ public enum OptimizerKind
     SgdMomentum,
     /// <summary>SGD with Nesterov momentum.</summary>
     SgdNesterov,
+    /// <summary>AdaGrad: per-parameter rates scaled by the accumulated squared gradients.</summary>
     AdaGrad,
+    /// <summary>RMSProp: rates scaled by a moving average of squared gradients (<c>RmsPropDecay</c>).</summary>
     RmsProp,
     /// <summary>Adam with bias correction; weight decay is added to the gradient (L2).</summary>
     Adam,

@@ -9,5 +9,8 @@ public sealed class TrainingDivergedException : InvalidOperationException
     internal TrainingDivergedException(string message, ImageCnnTransformer lastGoodModel) : base(message)
         => LastGoodModel = lastGoodModel;
 
+    /// <summary>
+    /// The model with the weights of the last epoch whose loss was finite, usable like any fitted model.
+    /// </summary>
     public ImageCnnTransformer LastGoodModel { get; }
 }

@@ -13,16 +13,24 @@ namespace MLExtensions;
 /// </summary>
 public static class ImageFolder
 {
-    /// <summary>The extensions read as images (case-insensitive): what SkiaSharp and ML.NET's image loader decode.</summary>
+    /// <summary>
+    /// The extensions read as images (case-insensitive): what SkiaSharp and ML.NET's image loader decode.
+    /// </summary>
     public static IReadOnlyList<string> ImageExtensions { get; } = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
+    /// <summary>The column holding each image's label: the name of the folder it is in.</summary>
     public const string LabelColumnName = "Label";
+
+    /// <summary>The column holding each image's full path.</summary>
     public const string ImagePathColumnName = "ImagePath";
 
     /// <summary>One row: the class name and the image file.</summary>
     public sealed class Row
     {
+        /// <summary>The image's class: the name of its folder.</summary>
         public string Label { get; set; } = "";
+
+        /// <summary>The image file's full path.</summary>
         public string ImagePath { get; set; } = "";
     }
 

@@ -24,5 +24,6 @@ public enum CurveFinding
 /// <summary>One finding about a run, what to do about it, and the numbers it rests on.</summary>
 public sealed record CurveDiagnosis(CurveFinding Finding, string Recommendation, string Evidence)
 {
+    /// <inheritdoc />
     public override string ToString() => $"{Finding}: {Recommendation} ({Evidence})";
 }

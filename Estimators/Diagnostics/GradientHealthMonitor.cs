@@ -37,14 +37,19 @@ public sealed class GradientHealthMonitor : TrainingCallback
     /// <summary>A layer gradient norm below this fraction of the largest layer's counts as vanished.</summary>
     public double VanishingFraction { get; init; } = 1e-6;
 
-    /// <summary>A layer gradient norm above this counts as exploded (the loss is a batch mean, so healthy norms are far smaller).</summary>
+    /// <summary>
+    /// A layer gradient norm above this counts as exploded (the loss is a batch mean, so healthy norms are far
+    /// smaller).
+    /// </summary>
     public double ExplodingNorm { get; init; } = 100;
 
+    /// <summary>The per-layer gradient and update statistics recorded so far, in step order.</summary>
     public IReadOnlyList<GradientSample> Samples => _samples;
 
     /// <summary>The warnings given, in order (also written to the MLContext log).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
+    /// <inheritdoc />
     public override void OnFitBegin(TrainingState state)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(EverySteps, 1);
@@ -54,6 +59,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
         Release();
     }
 
+    /// <inheritdoc />
     public override void OnBackward(TrainingState state)
     {
         if (state.GlobalStep % EverySteps != 0)
@@ -71,6 +77,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
         CheckGradients(state);
     }
 
+    /// <inheritdoc />
     public override void OnStep(TrainingState state)
     {
         if (_pending is null || _before is null)
@@ -91,6 +98,7 @@ public sealed class GradientHealthMonitor : TrainingCallback
         Release();
     }
 
+    /// <inheritdoc />
     public override void OnFitEnd(TrainingState state) => Release();
 
     private void CheckGradients(TrainingState state)

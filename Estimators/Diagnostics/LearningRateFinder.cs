@@ -5,22 +5,31 @@ namespace MLExtensions;
 /// <summary>Sizes of <see cref="TrainingDiagnostics.FindLearningRate"/>'s sweep.</summary>
 public sealed class LearningRateFinderOptions
 {
+    /// <summary>The rate of the sweep's first step, > 0. Default 1e-7.</summary>
     public double StartRate { get; set; } = 1e-7;
+
+    /// <summary>
+    /// The rate of its last step (if the loss has not diverged before), > <see cref="StartRate"/>. Default 10.
+    /// </summary>
     public double EndRate { get; set; } = 10;
 
-    /// <summary>Optimizer steps of the sweep; the rate grows by the same factor at every step.</summary>
+    /// <summary>Optimizer steps of the sweep; the rate grows by the same factor at every step. Default 100.</summary>
     public int Steps { get; set; } = 100;
 
-    /// <summary>Weight of the past in the loss's exponential moving average (bias-corrected, as fastai does).</summary>
+    /// <summary>
+    /// Weight of the past in the loss's exponential moving average (bias-corrected, as fastai does). Default 0.98.
+    /// </summary>
     public double Smoothing { get; set; } = 0.98;
 
-    /// <summary>The sweep stops once the smoothed loss exceeds this many times its lowest value.</summary>
+    /// <summary>The sweep stops once the smoothed loss exceeds this many times its lowest value. Default 4.</summary>
     public double DivergenceFactor { get; set; } = 4;
 
-    /// <summary>Points left out of the suggestion at the start of the sweep, where the average is still settling.</summary>
+    /// <summary>
+    /// Points left out of the suggestion at the start of the sweep, where the average is still settling. Default 10.
+    /// </summary>
     public int SkipStart { get; set; } = 10;
 
-    /// <summary>Seed of the row sampling.</summary>
+    /// <summary>Seed of the row sampling. Default 1.</summary>
     public int Seed { get; set; } = 1;
 }
 
@@ -38,9 +47,12 @@ public sealed class LearningRateFinderResult
         Stop = stop;
     }
 
+    /// <summary>Every step of the sweep: rate, loss, smoothed loss.</summary>
     public IReadOnlyList<LearningRatePoint> Points { get; }
 
-    /// <summary>Where the smoothed loss falls fastest (per decade of rate) before its minimum: fastai's "steep" suggestion.</summary>
+    /// <summary>
+    /// Where the smoothed loss falls fastest (per decade of rate) before its minimum: fastai's "steep" suggestion.
+    /// </summary>
     public double SuggestedRate { get; }
 
     /// <summary>Where the smoothed loss is lowest; a tenth of it is another common choice.</summary>
@@ -49,6 +61,7 @@ public sealed class LearningRateFinderResult
     /// <summary>Why the sweep ended.</summary>
     public string Stop { get; }
 
+    /// <inheritdoc />
     public override string ToString()
         => $"suggested learning rate {G(SuggestedRate)} (steepest fall of the smoothed loss); lowest loss at {G(MinimumLossRate)}; " +
            $"{Points.Count} steps from {G(Points[0].Rate)} to {G(Points[^1].Rate)}, {Stop}.";
@@ -56,7 +69,9 @@ public sealed class LearningRateFinderResult
     private static string G(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Sets an exponentially growing rate at every step and records the loss, stopping when the loss diverges.</summary>
+/// <summary>
+/// Sets an exponentially growing rate at every step and records the loss, stopping when the loss diverges.
+/// </summary>
 internal sealed class LearningRateSweep(LearningRateFinderOptions options) : TrainingCallback
 {
     private readonly List<LearningRatePoint> _points = [];
@@ -97,7 +112,9 @@ internal sealed class LearningRateSweep(LearningRateFinderOptions options) : Tra
         state.RequestStop($"learning-rate sweep: {why}");
     }
 
-    /// <summary>The rate where the smoothed loss falls fastest per decade, between the settling start and the lowest loss.</summary>
+    /// <summary>
+    /// The rate where the smoothed loss falls fastest per decade, between the settling start and the lowest loss.
+    /// </summary>
     internal static (double Suggested, double Minimum) Suggest(IReadOnlyList<LearningRatePoint> points, int skipStart)
     {
         int lowest = Enumerable.Range(0, points.Count).MinBy(i => points[i].SmoothedLoss);

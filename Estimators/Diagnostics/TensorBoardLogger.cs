@@ -30,8 +30,10 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
     public int ImageCount { get; init; } = 8;
 
     // After the metrics are computed and before checkpoints.
+    /// <inheritdoc />
     public override int Order => CallbackOrder.Reporting + 1;
 
+    /// <inheritdoc />
     public override void OnFitBegin(TrainingState state)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(StepInterval, 1);
@@ -46,6 +48,7 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
         state.Log($"writing TensorBoard logs to '{Path.GetFullPath(LogDirectory)}' (tensorboard --logdir \"{LogDirectory}\").");
     }
 
+    /// <inheritdoc />
     public override void OnBackward(TrainingState state)
     {
         bool lastBatch = state.Step == state.StepsPerEpoch - 1;
@@ -57,6 +60,7 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
                     _writer!.add_histogram($"gradients/{name}", grad.detach().cpu(), state.Epoch + 1);
     }
 
+    /// <inheritdoc />
     public override void OnEpochEnd(TrainingState state)
     {
         if (state.Metrics is not { } metrics)
@@ -76,6 +80,7 @@ public sealed class TensorBoardLogger(string logDirectory) : TrainingCallback
             WriteImages(state, set, images, labels, epoch);
     }
 
+    /// <inheritdoc />
     public override void OnFitEnd(TrainingState state)
     {
         ReleaseImages();

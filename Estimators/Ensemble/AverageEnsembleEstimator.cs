@@ -12,11 +12,18 @@ namespace MLExtensions;
 /// </summary>
 public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransformer>
 {
+    /// <summary>How the members are combined, and the columns.</summary>
     public sealed class Options
     {
+        /// <summary>
+        /// How the members' probabilities are combined. Default <see cref="EnsembleCombination.Mean"/>.
+        /// </summary>
         public EnsembleCombination Combination { get; set; } = EnsembleCombination.Mean;
 
-        /// <summary>For <see cref="EnsembleCombination.WeightedMean"/>: one weight per member; null fits them on <see cref="ValidationSet"/>.</summary>
+        /// <summary>
+        /// For <see cref="EnsembleCombination.WeightedMean"/>: one weight per member; null fits them on
+        /// <see cref="ValidationSet"/>.
+        /// </summary>
         public double[]? Weights { get; set; }
 
         /// <summary>
@@ -25,8 +32,15 @@ public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransfo
         /// </summary>
         public IDataView? ValidationSet { get; set; }
 
+        /// <summary>
+        /// The key-typed label column (for fitting weights on <see cref="ValidationSet"/>). Default "Label".
+        /// </summary>
         public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>The members' probability column and the ensemble's output column. Default "Score".</summary>
         public string ScoreColumnName { get; set; } = "Score";
+
+        /// <summary>The ensemble's predicted-label column. Default "PredictedLabel".</summary>
         public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
     }
 
@@ -72,6 +86,7 @@ public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransfo
         return new AverageEnsembleEstimator(env, options, members);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -93,6 +108,7 @@ public sealed class AverageEnsembleEstimator : IEstimator<AverageEnsembleTransfo
                 hasKeyValues ? new SchemaShape([keyValues]) : null));
     }
 
+    /// <inheritdoc />
     public AverageEnsembleTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

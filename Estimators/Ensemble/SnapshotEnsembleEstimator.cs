@@ -40,8 +40,10 @@ public sealed class SnapshotEnsembleEstimator : IEstimator<AverageEnsembleTransf
         _lastSnapshots = lastSnapshots;
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CnnOutputSchema.Of(inputSchema, _options);
 
+    /// <inheritdoc />
     public AverageEnsembleTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

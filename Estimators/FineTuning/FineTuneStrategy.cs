@@ -1,6 +1,9 @@
 namespace MLExtensions;
 
-/// <summary>How close the new images are to the ones the network was pretrained on: a hint for <see cref="FineTuneStrategy.Auto"/>.</summary>
+/// <summary>
+/// How close the new images are to the ones the network was pretrained on: a hint for
+/// <see cref="FineTuneStrategy.Auto"/>.
+/// </summary>
 public enum DomainSimilarity
 {
     /// <summary>Same kind of images (e.g. other classes of the same photo style).</summary>
@@ -12,7 +15,20 @@ public enum DomainSimilarity
 /// <summary>Which parts of a pretrained network <see cref="FineTuneTrainer"/> trains, and when.</summary>
 public sealed class FineTuneStrategy
 {
-    public enum Kind { LinearProbe, TopBlocks, Full, Gradual, Auto }
+    /// <summary>The strategies, as <see cref="StrategyKind"/> names them.</summary>
+    public enum Kind
+    {
+        /// <summary><see cref="FineTuneStrategy.LinearProbe"/>: the new head only.</summary>
+        LinearProbe,
+        /// <summary><see cref="FineTuneStrategy.TopBlocks"/>: the head and the last blocks.</summary>
+        TopBlocks,
+        /// <summary><see cref="FineTuneStrategy.Full"/>: every parameter.</summary>
+        Full,
+        /// <summary><see cref="FineTuneStrategy.Gradual"/>: the head, then one more block at a time.</summary>
+        Gradual,
+        /// <summary><see cref="FineTuneStrategy.Auto"/>: chosen from the data size and domain.</summary>
+        Auto,
+    }
 
     private FineTuneStrategy(Kind kind, int blocks = 0, int headEpochs = 0, int epochsPerBlock = 0)
     {
@@ -22,6 +38,7 @@ public sealed class FineTuneStrategy
         EpochsPerBlock = epochsPerBlock;
     }
 
+    /// <summary>Which of the strategies this is.</summary>
     public Kind StrategyKind { get; }
 
     /// <summary>For <see cref="TopBlocks"/>: how many body blocks, counted from the head, train with it.</summary>
@@ -33,7 +50,9 @@ public sealed class FineTuneStrategy
     /// <summary>For <see cref="Gradual"/>: epochs between unfreezing one more block (from the head down).</summary>
     public int EpochsPerBlock { get; }
 
-    /// <summary>Freeze the whole body and train the new head only (on cached body features when nothing is augmented).</summary>
+    /// <summary>
+    /// Freeze the whole body and train the new head only (on cached body features when nothing is augmented).
+    /// </summary>
     public static FineTuneStrategy LinearProbe { get; } = new(Kind.LinearProbe);
 
     /// <summary>Train every parameter.</summary>
@@ -52,7 +71,10 @@ public sealed class FineTuneStrategy
         return new(Kind.TopBlocks, blocks: blocks);
     }
 
-    /// <summary>Train the head alone for <paramref name="headEpochs"/>, then unfreeze one more block every <paramref name="epochsPerBlock"/> epochs, from the top down.</summary>
+    /// <summary>
+    /// Train the head alone for <paramref name="headEpochs"/>, then unfreeze one more block every
+    /// <paramref name="epochsPerBlock"/> epochs, from the top down.
+    /// </summary>
     public static FineTuneStrategy Gradual(int headEpochs = 1, int epochsPerBlock = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(headEpochs, 1);
@@ -82,6 +104,7 @@ public sealed class FineTuneStrategy
         };
     }
 
+    /// <inheritdoc />
     public override string ToString() => StrategyKind switch
     {
         Kind.TopBlocks => $"TopBlocks({Blocks})",

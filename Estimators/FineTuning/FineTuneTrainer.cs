@@ -17,23 +17,36 @@ namespace MLExtensions;
 /// </summary>
 public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
 {
-    /// <summary>The shared training settings (<see cref="CnnTrainingOptions"/>) plus where to start and what to train.</summary>
+    /// <summary>
+    /// The shared training settings (<see cref="CnnTrainingOptions"/>) plus where to start and what to train.
+    /// </summary>
     public sealed class Options : CnnTrainingOptions
     {
-        /// <summary>The network to start from (required).</summary>
+        /// <summary>The network to start from (required). No default.</summary>
         public PretrainedNetwork? Pretrained { get; set; }
 
+        /// <summary>
+        /// Which parts of the pretrained network train, and when. Default <see cref="FineTuneStrategy.Auto"/> (chosen
+        /// by data size and <see cref="Similarity"/>).
+        /// </summary>
         public FineTuneStrategy Strategy { get; set; } = FineTuneStrategy.Auto;
 
-        /// <summary>How close the new images are to the pretraining images; only <see cref="FineTuneStrategy.Auto"/> reads it.</summary>
+        /// <summary>
+        /// How close the new images are to the pretraining images; only <see cref="FineTuneStrategy.Auto"/> reads it.
+        /// Default <see cref="DomainSimilarity.Similar"/>.
+        /// </summary>
         public DomainSimilarity Similarity { get; set; } = DomainSimilarity.Similar;
 
-        /// <summary>Below this many training images per class, <see cref="FineTuneStrategy.Auto"/> treats the data as little.</summary>
+        /// <summary>
+        /// Below this many training images per class, <see cref="FineTuneStrategy.Auto"/> treats the data as little.
+        /// Default 1000.
+        /// </summary>
         public int LittleDataImagesPerClass { get; set; } = 1000;
 
         /// <summary>
         /// Discriminative learning rates: the head trains at <see cref="CnnTrainingOptions.LearningRate"/>, the body
         /// block k places below it at LearningRate × multiplier^k. 1 gives every block the same rate.
+        /// Default 1.
         /// </summary>
         public double BlockLearningRateMultiplier { get; set; } = 1;
 
@@ -41,12 +54,14 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         /// Keep the pretrained classifier instead of a new one: to continue training a network on the label set it
         /// already predicts. The training label's key values must be the pretrained <see cref="PretrainedNetwork.ClassNames"/>,
         /// in the same order.
+        /// Default false.
         /// </summary>
         public bool KeepHead { get; set; }
 
         /// <summary>
         /// For <see cref="FineTuneStrategy.LinearProbe"/> without augmentation: run the frozen body once and train the
         /// head on its cached outputs (same result, far faster).
+        /// Default true.
         /// </summary>
         public bool CacheBodyFeatures { get; set; } = true;
 
@@ -74,11 +89,14 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         _host = env.Register(nameof(FineTuneTrainer));
     }
 
+    /// <summary>The options this trainer was created with.</summary>
     public Options TrainerOptions => _options;
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
         => CnnOutputSchema.Of(inputSchema, PretrainedInputPreset.WithDefaultSize(_options.Pretrained!.Description, _options));
 
+    /// <inheritdoc />
     public ImageCnnTransformer Fit(IDataView input)
     {
         var preset = PretrainedInputPreset.For(_options.Pretrained!.Description, input.Schema, _options.FeatureColumnName);

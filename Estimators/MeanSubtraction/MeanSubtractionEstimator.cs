@@ -15,31 +15,47 @@ namespace MLExtensions;
 /// </summary>
 public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransformer>
 {
+    /// <summary>The columns, the statistics to compute, and the image shape.</summary>
     public sealed class Options
     {
-        /// <summary>Name of the column to produce.</summary>
+        /// <summary>Name of the column to produce. Default "Features".</summary>
         public string OutputColumnName { get; set; } = "Features";
 
         /// <summary>Name of the image column to read; null means the same as <see cref="OutputColumnName"/>.</summary>
         public string? InputColumnName { get; set; }
 
+        /// <summary>
+        /// One mean per pixel position and channel, or one per channel. Default
+        /// <see cref="MeanSubtractionMode.PerChannel"/>.
+        /// </summary>
         public MeanSubtractionMode Mode { get; set; } = MeanSubtractionMode.PerChannel;
 
-        /// <summary>Also divide by the matching standard deviation (values with zero deviation are not scaled).</summary>
+        /// <summary>
+        /// Also divide by the matching standard deviation (values with zero deviation are not scaled). Default false.
+        /// </summary>
         public bool DivideByStd { get; set; }
 
         /// <summary>Compute the statistics from at most this many rows (all rows when null).</summary>
         public int? MaxSamples { get; set; }
 
-        /// <summary>Which rows <see cref="MaxSamples"/> keeps.</summary>
+        /// <summary>Which rows <see cref="MaxSamples"/> keeps. Default <see cref="RowSampling.First"/>.</summary>
         public RowSampling Sampling { get; set; } = RowSampling.First;
 
         /// <summary>Seed for <see cref="RowSampling.Random"/>; null takes one from the MLContext's seed.</summary>
         public int? Seed { get; set; }
 
-        /// <summary>Image shape of a flat input vector; not needed when the column has [C,H,W] dimensions.</summary>
+        /// <summary>
+        /// Image shape of a flat input vector; not needed when the column has [C,H,W] dimensions. Default null (from
+        /// the column).
+        /// </summary>
         public int? ImageHeight { get; set; }
+
+        /// <summary>
+        /// Image width of a flat input vector (set with <see cref="ImageHeight"/>). Default null (from the column).
+        /// </summary>
         public int? ImageWidth { get; set; }
+
+        /// <summary>Channels of a flat input vector; null: 1.</summary>
         public int? Channels { get; set; }
     }
 
@@ -73,6 +89,7 @@ public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransfo
         return new ImageShape(options.Channels ?? 1, height, width);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -86,6 +103,7 @@ public sealed class MeanSubtractionEstimator : IEstimator<MeanSubtractionTransfo
             SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, column.Annotations));
     }
 
+    /// <inheritdoc />
     public MeanSubtractionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -36,6 +36,7 @@ public sealed class ApplyPretrainedNetworkEstimator : IEstimator<ImageCnnTransfo
         _predictedLabelColumnName = predictedLabelColumnName;
     }
 
+    /// <inheritdoc />
     public ImageCnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -55,6 +56,7 @@ public sealed class ApplyPretrainedNetworkEstimator : IEstimator<ImageCnnTransfo
             _inputColumnName, _outputColumnName, _predictedLabelColumnName, history);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);

@@ -13,7 +13,9 @@ public sealed class TrainingBatch
         Rows = rows;
     }
 
-    /// <summary>The network's input [N,C,H,W]; for a linear probe on cached body features, those features [N,F].</summary>
+    /// <summary>
+    /// The network's input [N,C,H,W]; for a linear probe on cached body features, those features [N,F].
+    /// </summary>
     public Tensor Inputs { get; }
 
     /// <summary>0-based class indices [N] (int64), as read from the data.</summary>
@@ -22,8 +24,12 @@ public sealed class TrainingBatch
     /// <summary>Class distributions [N,K] when Mixup or CutMix blended the labels; null otherwise.</summary>
     public Tensor? Targets { get; }
 
-    /// <summary>Positions of the batch's images among the training images (after missing labels and the validation split are removed).</summary>
+    /// <summary>
+    /// Positions of the batch's images among the training images (after missing labels and the validation split are
+    /// removed).
+    /// </summary>
     public IReadOnlyList<long> Rows { get; }
 
+    /// <summary>Images in the batch.</summary>
     public int Count => Rows.Count;
 }

@@ -17,28 +17,44 @@ namespace MLExtensions;
 /// </remarks>
 public abstract class TrainingCallback
 {
-    /// <summary>Position among the callbacks on every event; lower runs first. User callbacks default to <see cref="CallbackOrder.User"/>.</summary>
+    /// <summary>
+    /// Position among the callbacks on every event; lower runs first. User callbacks default to
+    /// <see cref="CallbackOrder.User"/>.
+    /// </summary>
     public virtual int Order => CallbackOrder.User;
 
-    /// <summary>Before the first epoch, and before a checkpoint is restored (then <see cref="LoadState"/> follows).</summary>
+    /// <summary>
+    /// Before the first epoch, and before a checkpoint is restored (then <see cref="LoadState"/> follows).
+    /// </summary>
     public virtual void OnFitBegin(TrainingState state) { }
 
     /// <summary>Before the epoch's first batch; the training images of the epoch are already shuffled.</summary>
     public virtual void OnEpochBegin(TrainingState state) { }
 
-    /// <summary>Before the batch is read; the loop gives the optimizer <see cref="TrainingState.LearningRate"/> right after.</summary>
+    /// <summary>
+    /// Before the batch is read; the loop gives the optimizer <see cref="TrainingState.LearningRate"/> right after.
+    /// </summary>
     public virtual void OnBatchBegin(TrainingState state) { }
 
-    /// <summary>After the forward pass and the objective: <see cref="TrainingState.Logits"/> and <see cref="TrainingState.Loss"/> are set, and the loss may be replaced.</summary>
+    /// <summary>
+    /// After the forward pass and the objective: <see cref="TrainingState.Logits"/> and
+    /// <see cref="TrainingState.Loss"/> are set, and the loss may be replaced.
+    /// </summary>
     public virtual void OnLoss(TrainingState state) { }
 
-    /// <summary>After the backward pass, before the optimizer step: the gradients of <see cref="TrainingState.TrainableParameters"/> are ready.</summary>
+    /// <summary>
+    /// After the backward pass, before the optimizer step: the gradients of
+    /// <see cref="TrainingState.TrainableParameters"/> are ready.
+    /// </summary>
     public virtual void OnBackward(TrainingState state) { }
 
     /// <summary>After the optimizer step: the weights have changed.</summary>
     public virtual void OnStep(TrainingState state) { }
 
-    /// <summary>After the batch: <see cref="TrainingState.TrainLossSoFar"/> and <see cref="TrainingState.TrainAccuracySoFar"/> include it.</summary>
+    /// <summary>
+    /// After the batch: <see cref="TrainingState.TrainLossSoFar"/> and <see cref="TrainingState.TrainAccuracySoFar"/>
+    /// include it.
+    /// </summary>
     public virtual void OnBatchEnd(TrainingState state) { }
 
     /// <summary>After the epoch's last batch, before the validation pass; fires also without validation data.</summary>
@@ -66,5 +82,6 @@ public abstract class TrainingCallback
     /// </summary>
     public virtual void LoadState(TrainingState state, CheckpointState checkpoint) { }
 
+    /// <inheritdoc />
     public override string ToString() => GetType().Name;
 }

@@ -9,7 +9,7 @@ namespace MLExtensions;
 /// <summary>
 /// What a <see cref="TrainingCallback"/> sees of a training run, and what it may change: the loss (in
 /// <see cref="TrainingCallback.OnLoss"/>), the learning rate (in <see cref="TrainingCallback.OnBatchBegin"/>), the
-/// weights the run ends with (<see cref="RestoreWeights"/>), and whether it goes on (<see cref="RequestStop"/>).
+/// weights the run ends with (<see cref="RestoreWeights"/>), and whether it goes on (<see cref="RequestStop(string)"/>).
 /// </summary>
 public sealed class TrainingState
 {
@@ -45,13 +45,19 @@ public sealed class TrainingState
     /// <summary>The whole network being trained (frozen parts included), on <see cref="Device"/>.</summary>
     public nn.Module<Tensor, Tensor> Network { get; }
 
+    /// <summary>The device the network trains on.</summary>
     public Device Device { get; }
 
-    /// <summary>The optimizer; it exists from <see cref="CallbackOrder.Unfreezing"/> in <see cref="TrainingCallback.OnFitBegin"/> on.</summary>
+    /// <summary>
+    /// The optimizer; it exists from <see cref="CallbackOrder.Unfreezing"/> in
+    /// <see cref="TrainingCallback.OnFitBegin"/> on.
+    /// </summary>
     public optim.Optimizer Optimizer
         => _optimizer ?? throw new InvalidOperationException("The optimizer is created in OnFitBegin at CallbackOrder.Unfreezing; use it from then on.");
 
-    /// <summary>The parameters the optimizer holds: those that train now (a fine-tuning plan may add more at later epochs).</summary>
+    /// <summary>
+    /// The parameters the optimizer holds: those that train now (a fine-tuning plan may add more at later epochs).
+    /// </summary>
     public IReadOnlyList<Parameter> TrainableParameters => _trainable;
 
     /// <summary>Epochs the run is asked for.</summary>
@@ -60,17 +66,21 @@ public sealed class TrainingState
     /// <summary>0-based index of the current epoch (<see cref="EpochMetrics.Epoch"/> is this plus one).</summary>
     public int Epoch { get; internal set; }
 
+    /// <summary>Optimizer steps in one epoch.</summary>
     public int StepsPerEpoch { get; }
 
     /// <summary>0-based index of the current batch within the epoch.</summary>
     public int Step { get; private set; }
 
-    /// <summary>Optimizer steps taken since training began (a resumed run counts those before the checkpoint).</summary>
+    /// <summary>
+    /// Optimizer steps taken since training began (a resumed run counts those before the checkpoint).
+    /// </summary>
     public long GlobalStep { get; internal set; }
 
     /// <summary>Training images per epoch.</summary>
     public int TrainingImages { get; }
 
+    /// <summary>True when the run validates after every epoch.</summary>
     public bool HasValidation { get; }
 
     /// <summary>The current batch; set from the forward pass until the batch ends.</summary>
@@ -79,7 +89,10 @@ public sealed class TrainingState
     /// <summary>The network's output for <see cref="Batch"/> [N,K].</summary>
     public Tensor? Logits { get; internal set; }
 
-    /// <summary>The scalar the backward pass differentiates. Replace it in <see cref="TrainingCallback.OnLoss"/> to change what is optimised.</summary>
+    /// <summary>
+    /// The scalar the backward pass differentiates. Replace it in <see cref="TrainingCallback.OnLoss"/> to change what
+    /// is optimised.
+    /// </summary>
     public Tensor? Loss
     {
         get => _loss;
@@ -94,10 +107,15 @@ public sealed class TrainingState
     public double LossValue
         => _lossValue ??= _loss?.item<float>() ?? throw new InvalidOperationException("There is no loss outside a batch's OnLoss..OnBatchEnd events.");
 
-    /// <summary>The base learning rate of the current step; block multipliers apply on top. Set it in <see cref="TrainingCallback.OnBatchBegin"/>.</summary>
+    /// <summary>
+    /// The base learning rate of the current step; block multipliers apply on top. Set it in
+    /// <see cref="TrainingCallback.OnBatchBegin"/>.
+    /// </summary>
     public double LearningRate { get; set; }
 
-    /// <summary>The gradients' total L2 norm in this step, when a callback computed it (gradient clipping does).</summary>
+    /// <summary>
+    /// The gradients' total L2 norm in this step, when a callback computed it (gradient clipping does).
+    /// </summary>
     public double? GradientNorm { get; set; }
 
     /// <summary>Mean training loss over the epoch's batches so far.</summary>
@@ -115,14 +133,18 @@ public sealed class TrainingState
     /// <summary>Metrics of every completed epoch (a resumed run includes those before the checkpoint).</summary>
     public IReadOnlyList<EpochMetrics> History => _history;
 
+    /// <summary>True once a callback (or divergence) has asked the run to stop.</summary>
     public bool StopRequested => StopReason != TrainingStopReason.Completed;
 
     /// <summary><see cref="TrainingStopReason.Completed"/> while training goes on.</summary>
     public TrainingStopReason StopReason { get; private set; } = TrainingStopReason.Completed;
 
+    /// <summary>Why the run was asked to stop, as logged; null while it runs on.</summary>
     public string? StopMessage { get; private set; }
 
-    /// <summary>Completed epochs whose end the network's weights come from (the last one unless weights were restored).</summary>
+    /// <summary>
+    /// Completed epochs whose end the network's weights come from (the last one unless weights were restored).
+    /// </summary>
     public int WeightsEpoch => _weightsEpoch ?? _history.Count;
 
     /// <summary>True once a callback restored earlier weights (the best epoch's, the last good ones).</summary>
@@ -145,6 +167,7 @@ public sealed class TrainingState
     /// <summary>Writes to the MLContext log, prefixed with the trainer's name.</summary>
     public void Log(string message) => _channel.Info(MessageSensitivity.None, $"{Trainer}: {message}");
 
+    /// <summary>Logs a warning on the MLContext's log, prefixed with the trainer's name.</summary>
     public void Warn(string message) => _channel.Warning(MessageSensitivity.None, $"{Trainer}: {message}");
 
     /// <summary>Logs an epoch's metrics as the trainers always have: "ImageCnn epoch 3: loss …".</summary>
@@ -156,7 +179,9 @@ public sealed class TrainingState
     /// </summary>
     public WeightSnapshot SnapshotWeights(Device? device = null) => WeightSnapshot.Of(ModelWeights(), _history.Count, device);
 
-    /// <summary>Loads <paramref name="snapshot"/> into the network; the fitted model reports its epoch as the one it holds.</summary>
+    /// <summary>
+    /// Loads <paramref name="snapshot"/> into the network; the fitted model reports its epoch as the one it holds.
+    /// </summary>
     public void RestoreWeights(WeightSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -165,22 +190,31 @@ public sealed class TrainingState
         _weightsEpoch = snapshot.Epoch;
     }
 
-    /// <summary>The classes' names in label-key order (the label's key values, or "key 1", "key 2", … without them).</summary>
+    /// <summary>
+    /// The classes' names in label-key order (the label's key values, or "key 1", "key 2", … without them).
+    /// </summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 
-    /// <summary>The training images in order, unaugmented, one batch at a time (caller disposes each); null when the network does not see images (cached body features).</summary>
+    /// <summary>
+    /// The training images in order, unaugmented, one batch at a time (caller disposes each); null when the network
+    /// does not see images (cached body features).
+    /// </summary>
     internal Func<IEnumerable<Tensor>>? TrainingInputs { get; init; }
 
     /// <summary>The training labels (class indices) in the order of <see cref="TrainingInputs"/>.</summary>
     internal Func<Tensor>? TrainingLabels { get; init; }
 
-    /// <summary>The validation images in order, as <see cref="TrainingInputs"/>; null without validation data or images.</summary>
+    /// <summary>
+    /// The validation images in order, as <see cref="TrainingInputs"/>; null without validation data or images.
+    /// </summary>
     internal Func<IEnumerable<Tensor>>? ValidationInputs { get; init; }
 
     /// <summary>The validation labels in the order of <see cref="ValidationInputs"/>.</summary>
     internal Tensor? ValidationLabels { get; init; }
 
-    /// <summary>Averaged weights that stand for the network's in snapshots and in the fitted model (weight averaging).</summary>
+    /// <summary>
+    /// Averaged weights that stand for the network's in snapshots and in the fitted model (weight averaging).
+    /// </summary>
     internal IReadOnlyDictionary<string, Tensor>? AveragedWeights { get; set; }
 
     private IEnumerable<KeyValuePair<string, Tensor>> ModelWeights()

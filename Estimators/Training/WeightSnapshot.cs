@@ -19,11 +19,15 @@ public sealed class WeightSnapshot : IDisposable
     /// <summary>Completed epochs when it was taken (0: the weights training started from).</summary>
     public int Epoch { get; }
 
+    /// <summary>The copied tensors by state-dict name (owned by the snapshot: disposed with it).</summary>
     public IReadOnlyDictionary<string, Tensor> Tensors => _tensors;
 
     internal Dictionary<string, Tensor> Dictionary => _tensors;
 
-    /// <summary>Copies of <paramref name="weights"/>, detached from autograd and from any dispose scope, on <paramref name="device"/> (their own device when null).</summary>
+    /// <summary>
+    /// Copies of <paramref name="weights"/>, detached from autograd and from any dispose scope, on
+    /// <paramref name="device"/> (their own device when null).
+    /// </summary>
     internal static WeightSnapshot Of(IEnumerable<KeyValuePair<string, Tensor>> weights, int epoch, Device? device = null)
         => new(weights.ToDictionary(w => w.Key, w => Copy(w.Value, device)), epoch);
 
@@ -34,6 +38,7 @@ public sealed class WeightSnapshot : IDisposable
         return copy.DetachFromDisposeScope();
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var tensor in _tensors.Values)

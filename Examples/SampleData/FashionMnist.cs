@@ -15,11 +15,14 @@ public static class FashionMnist
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package installs the data.</summary>
     public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>Height and width of every image: 28 pixels.</summary>
     public const int ImageSize = 28;
 
+    /// <summary>The ten class names, in label order (0 = T-shirt/top … 9 = Ankle boot).</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>The images' shape: [1, 28, 28] (grey).</summary>
     public static ImageShape Shape { get; } = new(1, ImageSize, ImageSize);
 
     /// <summary>

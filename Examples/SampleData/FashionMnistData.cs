@@ -13,7 +13,10 @@ public sealed class FashionMnistData
         IsSubset = isSubset;
     }
 
+    /// <summary>The training images (60,000 in the full set).</summary>
     public IDataView Train { get; }
+
+    /// <summary>The test images (10,000 in the full set).</summary>
     public IDataView Test { get; }
 
     /// <summary>The directory the data was read from, or "embedded subset".</summary>

@@ -17,11 +17,22 @@ public sealed class AffineOp : AugmentationOp
             (rotationDegrees, translateFraction, minScale, maxScale, shearDegrees, padding);
     }
 
+    /// <summary>Largest rotation either way, in degrees (≥ 0).</summary>
     public double RotationDegrees { get; }
+
+    /// <summary>Largest shift either way, as a fraction of the image size, in [0, 1].</summary>
     public double TranslateFraction { get; }
+
+    /// <summary>Smallest zoom factor (> 0; below 1 shrinks).</summary>
     public double MinScale { get; }
+
+    /// <summary>Largest zoom factor (≥ <see cref="MinScale"/>; above 1 enlarges).</summary>
     public double MaxScale { get; }
+
+    /// <summary>Largest shear either way, in degrees, in [0, 90).</summary>
     public double ShearDegrees { get; }
+
+    /// <summary>How pixels moved in from outside the image are filled.</summary>
     public AugmentationPadding Padding { get; }
 
     internal override TorchSharp.torch.Tensor Apply(TorchSharp.torch.Tensor images, AugmentationContext context)

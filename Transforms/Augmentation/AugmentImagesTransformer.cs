@@ -18,7 +18,9 @@ public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
     internal const string LoaderSignature = "AugmentImagesTransform";
     internal static readonly ModelFormat ModelFormat = new("AUGMIMGS", LoaderSignature, 0x00010001, 0x00010001);
 
-    /// <summary>Annotation on a column that holds freshly augmented values on every pass (so trainers re-read it per epoch).</summary>
+    /// <summary>
+    /// Annotation on a column that holds freshly augmented values on every pass (so trainers re-read it per epoch).
+    /// </summary>
     public const string AugmentedAnnotation = "MLExtensions.Augmented";
 
     private readonly long _seed;
@@ -31,12 +33,16 @@ public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
         _seed = seed;
     }
 
+    /// <summary>The augmented image column.</summary>
     public string OutputColumnName { get; }
+
+    /// <summary>The image column read.</summary>
     public string InputColumnName { get; }
 
     /// <summary>The policy applied while fitting; null for a loaded model (policies are not saved).</summary>
     public ImageAugmentation? Policy { get; }
 
+    /// <inheritdoc />
     public override IDataView TransformForTraining(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -56,7 +62,9 @@ public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
 
     private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema, augment: false);
 
-    /// <summary>Copies the column, or (while fitting) augments it row by row through the policy's batched operations.</summary>
+    /// <summary>
+    /// Copies the column, or (while fitting) augments it row by row through the policy's batched operations.
+    /// </summary>
     private sealed class Mapper : ColumnMapper
     {
         private readonly AugmentImagesTransformer _parent;

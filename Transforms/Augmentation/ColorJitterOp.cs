@@ -17,9 +17,16 @@ public sealed class ColorJitterOp : AugmentationOp
         (Brightness, Contrast, Saturation, Hue) = (brightness, contrast, saturation, hue);
     }
 
+    /// <summary>b: the brightness shift δ is drawn from [−b, b] (≥ 0).</summary>
     public double Brightness { get; }
+
+    /// <summary>c: the contrast factor is drawn from [1 − c, 1 + c], c in [0, 1].</summary>
     public double Contrast { get; }
+
+    /// <summary>s: the saturation factor is drawn from [1 − s, 1 + s], s in [0, 1] (RGB only).</summary>
     public double Saturation { get; }
+
+    /// <summary>h: hue rotates by up to ±h·180°, h in [0, 0.5] (RGB only).</summary>
     public double Hue { get; }
 
     internal override void Check(ImageShape shape)

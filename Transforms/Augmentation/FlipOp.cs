@@ -7,6 +7,7 @@ public sealed class FlipOp : AugmentationOp
 {
     internal FlipOp(bool horizontal, double probability) : base(probability) => Horizontal = horizontal;
 
+    /// <summary>True mirrors left-right, false upside down.</summary>
     public bool Horizontal { get; }
 
     internal override Tensor Apply(Tensor images, AugmentationContext context)

@@ -2,7 +2,9 @@ using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
 
-/// <summary>Adds independent Gaussian noise of standard deviation <see cref="StandardDeviation"/> to every value.</summary>
+/// <summary>
+/// Adds independent Gaussian noise of standard deviation <see cref="StandardDeviation"/> to every value.
+/// </summary>
 public sealed class GaussianNoiseOp : AugmentationOp
 {
     internal GaussianNoiseOp(double standardDeviation, double probability) : base(probability)
@@ -12,6 +14,7 @@ public sealed class GaussianNoiseOp : AugmentationOp
         StandardDeviation = standardDeviation;
     }
 
+    /// <summary>Standard deviation of the noise, in the images' own units (≥ 0).</summary>
     public double StandardDeviation { get; }
 
     internal override Tensor Apply(Tensor images, AugmentationContext context)

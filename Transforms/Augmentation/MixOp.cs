@@ -16,8 +16,15 @@ public sealed class MixOp : AugmentationOp
         Alpha = alpha;
     }
 
+    /// <summary>True for CutMix (paste a box), false for Mixup (blend whole images).</summary>
     public bool CutMix { get; }
+
+    /// <summary>
+    /// α of the Beta(α, α) distribution the mixing proportion is drawn from (> 0; small α mixes little).
+    /// </summary>
     public double Alpha { get; }
+
+    /// <inheritdoc />
     public override bool MixesLabels => true;
 
     internal override Tensor Apply(Tensor images, AugmentationContext context) => Mix(images, null, context).Images;

@@ -19,6 +19,7 @@ public sealed class PcaLightingOp : AugmentationOp
         StandardDeviation = standardDeviation;
     }
 
+    /// <summary>Standard deviation of the weights αᵢ of the principal components.</summary>
     public double StandardDeviation { get; }
 
     /// <summary>Eigenvalues of the fitted channel covariance (ascending), or null before fitting.</summary>
@@ -27,7 +28,9 @@ public sealed class PcaLightingOp : AugmentationOp
     // A C×C covariance is estimated well from this many images; using all would copy the whole set in double.
     internal const int FitImages = 10_000;
 
-    /// <summary>Fits the channel covariance's eigen decomposition on (at most the first 10,000) training images [N,C,H,W].</summary>
+    /// <summary>
+    /// Fits the channel covariance's eigen decomposition on (at most the first 10,000) training images [N,C,H,W].
+    /// </summary>
     internal void Fit(Tensor images)
     {
         using var scope = NewDisposeScope();

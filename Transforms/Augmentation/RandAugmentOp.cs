@@ -32,7 +32,10 @@ public sealed class RandAugmentOp : AugmentationOp
         ];
     }
 
+    /// <summary>Operations applied to each image (≥ 1).</summary>
     public int Count { get; }
+
+    /// <summary>Strength of every operation, 0 (none) to 10 (strongest).</summary>
     public int Magnitude { get; }
 
     internal override Tensor Apply(Tensor images, AugmentationContext context)

@@ -2,7 +2,9 @@ using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
 
-/// <summary>Pads every side by <see cref="Padding"/> pixels, then crops back to the original size at a random offset.</summary>
+/// <summary>
+/// Pads every side by <see cref="Padding"/> pixels, then crops back to the original size at a random offset.
+/// </summary>
 public sealed class RandomCropOp : AugmentationOp
 {
     internal RandomCropOp(int padding, AugmentationPadding mode, double probability) : base(probability)
@@ -13,7 +15,10 @@ public sealed class RandomCropOp : AugmentationOp
         Mode = mode;
     }
 
+    /// <summary>Pixels added on every side before cropping back (≥ 0).</summary>
     public int Padding { get; }
+
+    /// <summary>How the added border is filled.</summary>
     public AugmentationPadding Mode { get; }
 
     internal override void Check(ImageShape shape)

@@ -15,10 +15,19 @@ public sealed class RandomErasingOp : AugmentationOp
         (MinArea, MaxArea, MinRatio, MaxRatio, Value) = (minArea, maxArea, minRatio, maxRatio, value);
     }
 
+    /// <summary>Smallest erased fraction of the image area, in (0, <see cref="MaxArea"/>].</summary>
     public double MinArea { get; }
+
+    /// <summary>Largest erased fraction of the image area, at most 1.</summary>
     public double MaxArea { get; }
+
+    /// <summary>Smallest aspect ratio (width/height) of the rectangle, > 0.</summary>
     public double MinRatio { get; }
+
+    /// <summary>Largest aspect ratio of the rectangle, ≥ <see cref="MinRatio"/>.</summary>
     public double MaxRatio { get; }
+
+    /// <summary>The value written into the rectangle (0: the mean, after mean subtraction).</summary>
     public float Value { get; }
 
     internal override Tensor Apply(Tensor images, AugmentationContext context)

@@ -13,9 +13,16 @@ public sealed class RandomResizedCropOp : AugmentationOp
         (MinScale, MaxScale, MinRatio, MaxRatio) = (minScale, maxScale, minRatio, maxRatio);
     }
 
+    /// <summary>Smallest cropped fraction of the image area, in (0, <see cref="MaxScale"/>].</summary>
     public double MinScale { get; }
+
+    /// <summary>Largest cropped fraction of the image area, at most 1.</summary>
     public double MaxScale { get; }
+
+    /// <summary>Smallest aspect ratio (width/height) of the crop, > 0.</summary>
     public double MinRatio { get; }
+
+    /// <summary>Largest aspect ratio of the crop, ≥ <see cref="MinRatio"/>.</summary>
     public double MaxRatio { get; }
 
     internal override TorchSharp.torch.Tensor Apply(TorchSharp.torch.Tensor images, AugmentationContext context)

@@ -17,16 +17,44 @@ public enum CnnArchitecture
     Custom,
     /// <summary>
     /// A torchvision network (<see cref="NetworkDescription.TorchVisionModel"/>), usually with PyTorch's pretrained
-    /// weights: see <see cref="PretrainedNetwork"/>.FromTorchVision.
+    /// weights: see <c>PretrainedNetwork</c>.FromTorchVision.
     /// </summary>
     TorchVision,
 }
 
 /// <summary>Hidden-layer non-linearity.</summary>
-public enum ActivationKind { ReLU, LeakyReLU, ELU, SELU, GELU, Tanh }
+public enum ActivationKind
+{
+    /// <summary>max(0, x).</summary>
+    ReLU,
+    /// <summary>x for x > 0, 0.01·x otherwise.</summary>
+    LeakyReLU,
+    /// <summary>x for x > 0, exp(x) − 1 otherwise.</summary>
+    ELU,
+    /// <summary>Scaled ELU (self-normalizing).</summary>
+    SELU,
+    /// <summary>x·Φ(x), as in transformers.</summary>
+    GELU,
+    /// <summary>The hyperbolic tangent (pair it with <see cref="WeightInitialization.Xavier"/>).</summary>
+    Tanh,
+}
 
 /// <summary>Normalization layer after each convolution.</summary>
-public enum NormalizationKind { BatchNorm, GroupNorm, LayerNorm, InstanceNorm, None }
+public enum NormalizationKind
+{
+    /// <summary>
+    /// Batch normalization: statistics over the batch while training, running averages at prediction.
+    /// </summary>
+    BatchNorm,
+    /// <summary>Group normalization over channel groups of each image (batch-size independent).</summary>
+    GroupNorm,
+    /// <summary>Normalization over all channels and pixels of each image.</summary>
+    LayerNorm,
+    /// <summary>Normalization over the pixels of each channel of each image.</summary>
+    InstanceNorm,
+    /// <summary>No normalization layer.</summary>
+    None,
+}
 
 /// <summary>How convolution and linear weights are initialised (biases start at zero).</summary>
 public enum WeightInitialization

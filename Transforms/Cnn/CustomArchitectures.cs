@@ -13,6 +13,12 @@ public static class CustomArchitectures
 {
     private static readonly ConcurrentDictionary<string, Func<ImageShape, int, nn.Module<Tensor, Tensor>>> Factories = new();
 
+    /// <summary>
+    /// Registers (or replaces) the factory for <paramref name="name"/>; call it before training or loading a model that
+    /// uses it.
+    /// </summary>
+    /// <param name="name">The name saved in the model (<c>ImageCnnTrainer.Options.CustomArchitectureName</c>).</param>
+    /// <param name="factory">Builds the network from the input image shape and the class count.</param>
     public static void Register(string name, Func<ImageShape, int, nn.Module<Tensor, Tensor>> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

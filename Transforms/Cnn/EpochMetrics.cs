@@ -11,6 +11,7 @@ namespace MLExtensions;
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double? ValidationLoss,
     double? ValidationAccuracy, double LearningRate, double Seconds)
 {
+    /// <inheritdoc />
     public override string ToString()
         => $"epoch {Epoch}: loss {TrainLoss:F4}, acc {TrainAccuracy:P2}" +
            (ValidationLoss is double vl ? $", val loss {vl:F4}, val acc {ValidationAccuracy:P2}" : "") +
@@ -28,7 +29,10 @@ public enum TrainingStopReason
     Cancelled,
     /// <summary>The loss became NaN or infinite.</summary>
     Diverged,
-    /// <summary>A training callback asked to stop (<c>TrainingState.RequestStop</c>); <see cref="TrainingHistory.StopMessage"/> says why.</summary>
+    /// <summary>
+    /// A training callback asked to stop (<c>TrainingState.RequestStop</c>); <see cref="TrainingHistory.StopMessage"/>
+    /// says why.
+    /// </summary>
     Requested,
 }
 
@@ -44,16 +48,25 @@ public sealed class TrainingHistory
         StopMessage = stopMessage;
     }
 
+    /// <summary>One entry per epoch trained, in order.</summary>
     public IReadOnlyList<EpochMetrics> Epochs { get; }
+
+    /// <summary>
+    /// Why training ended: all epochs done, early stopping, cancellation, divergence, or a callback's request.
+    /// </summary>
     public TrainingStopReason StopReason { get; }
 
-    /// <summary>1-based epoch whose weights the model holds (the best one when early stopping restores it); 0 if none finished.</summary>
+    /// <summary>
+    /// 1-based epoch whose weights the model holds (the best one when early stopping restores it); 0 if none finished.
+    /// </summary>
     public int BestEpoch { get; }
 
     /// <summary>Training rows left out because their label was missing (key value 0).</summary>
     public long SkippedRows { get; }
 
-    /// <summary>Why training stopped before its last epoch, in words (who asked and why); null when it completed.</summary>
+    /// <summary>
+    /// Why training stopped before its last epoch, in words (who asked and why); null when it completed.
+    /// </summary>
     public string? StopMessage { get; }
 
     internal void Write(BinaryWriter writer)
@@ -75,6 +88,8 @@ public sealed class TrainingHistory
         writer.Write(StopMessage ?? "");
     }
 
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    /// <param name="reader">Positioned at the history.</param>
     /// <param name="hasStopMessage">False for models saved before the stop message was kept.</param>
     internal static TrainingHistory Read(BinaryReader reader, bool hasStopMessage)
     {

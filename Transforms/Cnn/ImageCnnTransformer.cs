@@ -61,14 +61,22 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
         InferenceBatchSize = inferenceBatchSize;
     }
 
+    /// <summary>The network's architecture, input shape and class count, as saved in the model.</summary>
     public NetworkDescription Description { get; }
+
+    /// <summary>The image column the network reads.</summary>
     public string FeatureColumnName { get; }
+
+    /// <summary>The class-probability column it adds.</summary>
     public string ScoreColumnName { get; }
+
+    /// <summary>The predicted-label column it adds.</summary>
     public string PredictedLabelColumnName { get; }
 
     /// <summary>Per-epoch learning curves and why training stopped (saved with the model).</summary>
     public TrainingHistory History { get; }
 
+    /// <summary>Rows per forward pass of <c>Transform</c> (capped by the image size on the CPU).</summary>
     public int InferenceBatchSize { get; }
 
     /// <summary>Views whose probabilities are averaged when scoring.</summary>
@@ -81,7 +89,9 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
         return new(Description, _network.Acquire(), Device, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, views);
     }
 
-    /// <summary>Releases this transformer's hold on the network; the network's native memory goes with the last holder.</summary>
+    /// <summary>
+    /// Releases this transformer's hold on the network; the network's native memory goes with the last holder.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)

@@ -5,24 +5,38 @@ namespace MLExtensions;
 /// </summary>
 public sealed record NetworkDescription
 {
+    /// <summary>The network family.</summary>
     public required CnnArchitecture Architecture { get; init; }
+
+    /// <summary>The shape [C,H,W] of one input image.</summary>
     public required ImageShape InputShape { get; init; }
+
+    /// <summary>Outputs of the classifier: the number of classes.</summary>
     public required int ClassCount { get; init; }
+
+    /// <summary>The hidden-layer non-linearity.</summary>
     public ActivationKind Activation { get; init; } = ActivationKind.ReLU;
+
+    /// <summary>The normalization layer after each convolution.</summary>
     public NormalizationKind Normalization { get; init; } = NormalizationKind.BatchNorm;
 
     /// <summary>Channels per stage: SimpleConvNet's two conv stages, or ResNet's stages.</summary>
     public IReadOnlyList<int> Widths { get; init; } = [32, 64];
 
-    /// <summary>Residual blocks per ResNet stage (same length as <see cref="Widths"/>); unused by SimpleConvNet.</summary>
+    /// <summary>
+    /// Residual blocks per ResNet stage (same length as <see cref="Widths"/>); unused by SimpleConvNet.
+    /// </summary>
     public IReadOnlyList<int> Blocks { get; init; } = [];
 
     /// <summary>Units of SimpleConvNet's hidden fully-connected layer (0: none).</summary>
     public int HiddenUnits { get; init; } = 128;
 
+    /// <summary>Dropout probability before the classifier (active only while training).</summary>
     public double Dropout { get; init; }
 
-    /// <summary>Groups for <see cref="NormalizationKind.GroupNorm"/> (reduced to a divisor of each layer's channels).</summary>
+    /// <summary>
+    /// Groups for <see cref="NormalizationKind.GroupNorm"/> (reduced to a divisor of each layer's channels).
+    /// </summary>
     public int NormalizationGroups { get; init; } = 8;
 
     /// <summary>Name under which a <see cref="CnnArchitecture.Custom"/> factory is registered.</summary>
@@ -34,7 +48,9 @@ public sealed record NetworkDescription
     /// </summary>
     public IReadOnlyList<float>? InputMeans { get; init; }
 
-    /// <summary>Per-channel standard deviations the input is divided by after subtracting <see cref="InputMeans"/>.</summary>
+    /// <summary>
+    /// Per-channel standard deviations the input is divided by after subtracting <see cref="InputMeans"/>.
+    /// </summary>
     public IReadOnlyList<float>? InputStandardDeviations { get; init; }
 
     /// <summary>
@@ -43,13 +59,18 @@ public sealed record NetworkDescription
     /// </summary>
     public bool DownsamplingStem { get; init; }
 
-    /// <summary>SimpleConvNet: average-pool the last stage to this many cells per side before the classifier (0: no pooling).</summary>
+    /// <summary>
+    /// SimpleConvNet: average-pool the last stage to this many cells per side before the classifier (0: no pooling).
+    /// </summary>
     public int PooledSize { get; init; }
 
     /// <summary>For <see cref="CnnArchitecture.TorchVision"/>: which torchvision network.</summary>
     public TorchVisionModel? TorchVisionModel { get; init; }
 
-    /// <summary>For <see cref="MLExtensions.TorchVisionModel.MobileNetV2"/>: torchvision's <c>width_mult</c> (1 for the published weights).</summary>
+    /// <summary>
+    /// For <see cref="MLExtensions.TorchVisionModel.MobileNetV2"/>: torchvision's <c>width_mult</c> (1 for the
+    /// published weights).
+    /// </summary>
     public double WidthMultiplier { get; init; } = 1;
 
     internal void Write(BinaryWriter writer)
@@ -75,6 +96,8 @@ public sealed record NetworkDescription
         writer.Write(WidthMultiplier);
     }
 
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    /// <param name="reader">Positioned at the description.</param>
     /// <param name="hasImageSizeFields">False for models written before the input statistics, the stem and the pooled size were saved.</param>
     /// <param name="hasTorchVisionFields">False for models written before torchvision networks.</param>
     internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields)
@@ -156,6 +179,7 @@ public sealed record NetworkDescription
         return Enum.IsDefined(value) ? value : throw new InvalidDataException($"The model holds an unknown {typeof(T).Name} value {value}.");
     }
 
+    /// <inheritdoc />
     public bool Equals(NetworkDescription? other)
         => other is not null && Architecture == other.Architecture && InputShape == other.InputShape && ClassCount == other.ClassCount
            && Activation == other.Activation && Normalization == other.Normalization && Widths.SequenceEqual(other.Widths)
@@ -163,5 +187,6 @@ public sealed record NetworkDescription
            && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName
            && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier);
 
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Architecture, InputShape, ClassCount, Activation, Normalization, HiddenUnits, CustomName);
 }

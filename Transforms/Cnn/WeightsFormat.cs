@@ -22,6 +22,9 @@ internal static class WeightsFormat
         writer.Write(SHA256.HashData(bytes));
     }
 
+    /// <summary>Reads what <see cref="Write"/> wrote into <paramref name="module"/>, checking the checksum.</summary>
+    /// <param name="reader">Positioned at the weights.</param>
+    /// <param name="module">The network, built from its description, whose parameters and buffers are set.</param>
     /// <param name="hasChecksum">False for models written before the checksum was kept.</param>
     internal static void Read(BinaryReader reader, nn.Module module, bool hasChecksum = true)
     {

@@ -52,7 +52,12 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
         PredictedLabelColumnName = predictedLabelColumnName;
     }
 
+    /// <summary>
+    /// The fitted members whose probabilities are combined (owned by the ensemble: disposed with it).
+    /// </summary>
     public IReadOnlyList<ITransformer> Members { get; }
+
+    /// <summary>How the members' probabilities are combined.</summary>
     public EnsembleCombination Combination { get; }
 
     /// <summary>Disposes every member that holds native memory.</summary>
@@ -62,15 +67,21 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
             member.Dispose();
     }
 
-    /// <summary>Each member's weight, summing to 1 (equal unless <see cref="EnsembleCombination.WeightedMean"/>).</summary>
+    /// <summary>
+    /// Each member's weight, summing to 1 (equal unless <see cref="EnsembleCombination.WeightedMean"/>).
+    /// </summary>
     public IReadOnlyList<double> Weights { get; }
 
+    /// <summary>The combined class-probability column.</summary>
     public string ScoreColumnName { get; }
+
+    /// <summary>The combined predicted-label column.</summary>
     public string PredictedLabelColumnName { get; }
 
     /// <summary>The image column every member reads.</summary>
     public string FeatureColumnName => _networks[0].FeatureColumnName;
 
+    /// <summary>Classes every member scores.</summary>
     public int ClassCount => _networks[0].Description.ClassCount;
 
     internal LabelKeys Labels => _networks[0].Labels;

@@ -11,6 +11,9 @@ internal static class ImageColumn
     /// Returns the column and its image shape. A vector with dimensions [C,H,W] carries its own shape, [H,W] is
     /// one channel; a flat vector needs <paramref name="declared"/>, which must then match its length.
     /// </summary>
+    /// <param name="schema">The input schema.</param>
+    /// <param name="columnName">The image column's name.</param>
+    /// <param name="declared">The shape the options declare, or null.</param>
     /// <param name="allowMLImage">Accept an image column or encoded image bytes too.</param>
     /// <param name="resizeImages">An image column of another size is resized to <paramref name="declared"/> (a fitted model scoring).</param>
     internal static (DataViewSchema.Column Column, ImageShape Shape) Resolve(DataViewSchema schema, string columnName, ImageShape? declared,
@@ -55,7 +58,9 @@ internal static class ImageColumn
 
     internal static bool IsMLImage(DataViewSchema.Column column) => column.Type is ImageDataViewType;
 
-    /// <summary>A variable-length byte vector: an encoded image file's bytes, as <c>LoadRawImageBytes</c> gives them.</summary>
+    /// <summary>
+    /// A variable-length byte vector: an encoded image file's bytes, as <c>LoadRawImageBytes</c> gives them.
+    /// </summary>
     internal static bool IsEncoded(DataViewSchema.Column column) => column.Type is VectorDataViewType { IsKnownSize: false } v && v.ItemType == NumberDataViewType.Byte;
 
     /// <summary>True when the column's images are 8-bit (decoded or encoded), so they can be kept as bytes.</summary>

@@ -1,6 +1,9 @@
 namespace MLExtensions;
 
-/// <summary>An image column's bytes at a row are not an image SkiaSharp can decode (corrupt, truncated, or another kind of file).</summary>
+/// <summary>
+/// An image column's bytes at a row are not an image SkiaSharp can decode (corrupt, truncated, or another kind of
+/// file).
+/// </summary>
 public sealed class UnreadableImageException : IOException
 {
     internal UnreadableImageException(string column, long row, string? file = null)
@@ -12,7 +15,12 @@ public sealed class UnreadableImageException : IOException
         File = file;
     }
 
+    /// <summary>The column holding the bytes.</summary>
     public string Column { get; }
+
+    /// <summary>The row (0-based) of the data view.</summary>
     public long Row { get; }
+
+    /// <summary>The image file, when the data says which one (e.g. an image folder's path column).</summary>
     public string? File { get; }
 }

@@ -14,13 +14,18 @@ public abstract class RowMappingTransformer : ITransformer
     {
     }
 
+    /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 
-    /// <summary>Validates <paramref name="inputSchema"/> and returns the schema <see cref="Transform"/> produces.</summary>
+    /// <summary>
+    /// Validates <paramref name="inputSchema"/> and returns the schema <see cref="Transform"/> produces.
+    /// </summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => CreateMapper(Check(inputSchema)).OutputSchema;
 
+    /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new RowMapper(CreateMapper(Check(inputSchema)));
 
+    /// <inheritdoc />
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

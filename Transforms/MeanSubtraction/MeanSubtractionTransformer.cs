@@ -38,22 +38,39 @@ public sealed class MeanSubtractionTransformer : RowMappingTransformer
         SampleCount = sampleCount;
     }
 
+    /// <summary>The normalized column.</summary>
     public string OutputColumnName { get; }
+
+    /// <summary>The image column read.</summary>
     public string InputColumnName { get; }
+
+    /// <summary>Whether one mean per pixel and channel or one per channel is subtracted.</summary>
     public MeanSubtractionMode Mode { get; }
+
+    /// <summary>Whether values are also divided by the matching standard deviation.</summary>
     public bool DivideByStd { get; }
+
+    /// <summary>The image shape [C,H,W] the statistics are for.</summary>
     public ImageShape Shape { get; }
 
     /// <summary>Rows the statistics were computed from.</summary>
     public long SampleCount { get; }
 
-    /// <summary>The fitted means: C values for <see cref="MeanSubtractionMode.PerChannel"/>, C×H×W (the mean image) for <see cref="MeanSubtractionMode.PerPixel"/>.</summary>
+    /// <summary>
+    /// The fitted means: C values for <see cref="MeanSubtractionMode.PerChannel"/>, C×H×W (the mean image) for
+    /// <see cref="MeanSubtractionMode.PerPixel"/>.
+    /// </summary>
     public IReadOnlyList<float> Mean => Array.AsReadOnly(_mean);
 
-    /// <summary>The fitted population standard deviations, laid out like <see cref="Mean"/>; only divided by when <see cref="DivideByStd"/>.</summary>
+    /// <summary>
+    /// The fitted population standard deviations, laid out like <see cref="Mean"/>; only divided by when
+    /// <see cref="DivideByStd"/>.
+    /// </summary>
     public IReadOnlyList<float> StandardDeviation => Array.AsReadOnly(_std);
 
-    /// <summary>The mean as a full C×H×W image (per-channel means repeated over each plane), e.g. to look at it.</summary>
+    /// <summary>
+    /// The mean as a full C×H×W image (per-channel means repeated over each plane), e.g. to look at it.
+    /// </summary>
     public float[] GetMeanImage() => Expand(_mean);
 
     private float[] Expand(float[] statistics)

@@ -2,28 +2,47 @@ namespace MLExtensions;
 
 /// <summary>
 /// torchvision architectures whose PyTorch weights (<c>model.state_dict()</c>, with the same parameter names) load
-/// into <see cref="PretrainedNetwork"/>. Built by TorchSharp's TorchVision port, so a model that uses one needs no
+/// into <c>PretrainedNetwork</c>. Built by TorchSharp's TorchVision port, so a model that uses one needs no
 /// registration call to load.
 /// </summary>
 public enum TorchVisionModel
 {
+    /// <summary>ResNet-18 (11.7 M parameters with 1,000 classes, as are the counts below; basic blocks).</summary>
     ResNet18,
+    /// <summary>ResNet-34 (21.8 M; basic blocks).</summary>
     ResNet34,
+    /// <summary>ResNet-50 (25.6 M; bottleneck blocks).</summary>
     ResNet50,
+    /// <summary>ResNet-101 (44.5 M).</summary>
     ResNet101,
+    /// <summary>ResNet-152 (60.2 M).</summary>
     ResNet152,
+    /// <summary>ResNeXt-50 32×4d (25.0 M; grouped convolutions).</summary>
     ResNeXt50_32x4d,
+    /// <summary>Wide ResNet-50-2 (68.9 M; twice the bottleneck width).</summary>
     WideResNet50_2,
+    /// <summary>Wide ResNet-101-2 (126.9 M).</summary>
     WideResNet101_2,
+    /// <summary>MobileNetV2 (3.5 M at width 1; any width multiplier).</summary>
     MobileNetV2,
+    /// <summary>MobileNetV3-Large (5.5 M).</summary>
     MobileNetV3Large,
+    /// <summary>MobileNetV3-Small (2.5 M).</summary>
     MobileNetV3Small,
+    /// <summary>VGG-11 (132.9 M).</summary>
     VGG11,
+    /// <summary>VGG-11 with batch normalization.</summary>
     VGG11BN,
+    /// <summary>VGG-13 (133.0 M).</summary>
     VGG13,
+    /// <summary>VGG-13 with batch normalization.</summary>
     VGG13BN,
+    /// <summary>VGG-16 (138.4 M).</summary>
     VGG16,
+    /// <summary>VGG-16 with batch normalization.</summary>
     VGG16BN,
+    /// <summary>VGG-19 (143.7 M).</summary>
     VGG19,
+    /// <summary>VGG-19 with batch normalization.</summary>
     VGG19BN,
 }

@@ -16,6 +16,13 @@ public static class DataInspection
 {
     private const double UniformContrast = 0.01;
 
+    /// <summary>
+    /// Looks at the data before training: class counts and balance, image sizes, duplicates, unreadable files, and
+    /// sample grids per class.
+    /// </summary>
+    /// <param name="data">Labelled images (an image folder's data view, or any view with the configured
+    /// columns).</param>
+    /// <param name="options">Columns, sample counts and output folder; null: the defaults.</param>
     public static DataInspectionReport Inspect(IDataView data, DataInspectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);

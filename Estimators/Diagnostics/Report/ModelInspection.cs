@@ -3,7 +3,10 @@ using MLExtensions.Diagnostics;
 
 namespace MLExtensions;
 
-/// <summary>One of the images a model gets most wrong: its row, true and predicted classes, the predicted probability and the loss.</summary>
+/// <summary>
+/// One of the images a model gets most wrong: its row, true and predicted classes, the predicted probability and the
+/// loss.
+/// </summary>
 public sealed record TopLossImage(long Row, string TrueClass, string PredictedClass, float Probability, double Loss);
 
 /// <summary>What <see cref="ModelInspection.Inspect"/> found, and the PNGs it wrote.</summary>
@@ -19,11 +22,16 @@ public sealed class ModelInspectionResult
         Files = files;
     }
 
+    /// <summary>Fraction of the inspected images predicted correctly.</summary>
     public double Accuracy { get; }
+
+    /// <summary>Images inspected.</summary>
     public long Images { get; }
 
     /// <summary>Counts by true class (row) and predicted class (column), in <see cref="Classes"/> order.</summary>
     public double[,] Confusion { get; }
+
+    /// <summary>The class names, in label key order (the confusion matrix's rows and columns).</summary>
     public IReadOnlyList<string> Classes { get; }
 
     /// <summary>Highest loss first.</summary>

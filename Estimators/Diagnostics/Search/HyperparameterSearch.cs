@@ -31,7 +31,9 @@ public sealed class HyperparameterSearchResult
     /// <summary>The base options with the best trial's values (and its epochs).</summary>
     public CnnTrainingOptions BestOptions { get; }
 
-    /// <summary>The best trial's fitted model (trained on the search's training rows, its validation rows held out).</summary>
+    /// <summary>
+    /// The best trial's fitted model (trained on the search's training rows, its validation rows held out).
+    /// </summary>
     public ImageCnnTransformer BestModel { get; }
 
     /// <summary>The trials as a Markdown table, best final-budget trial in bold.</summary>
@@ -59,6 +61,15 @@ public sealed class HyperparameterSearchResult
 /// </summary>
 public static class HyperparameterSearch
 {
+    /// <summary>
+    /// Searches the ranges in <paramref name="search"/> around <paramref name="baseOptions"/>, coarse to fine with
+    /// successive halving, and returns every trial and the best options.
+    /// </summary>
+    /// <param name="mlContext">Supplies the seed and log.</param>
+    /// <param name="baseOptions">Everything not searched (an <see cref="ImageCnnTrainer.Options"/> or
+    /// <see cref="FineTuneTrainer.Options"/>); trained as the baseline too.</param>
+    /// <param name="data">Training rows with the options' label and feature columns.</param>
+    /// <param name="search">What and how to search; null: learning rate and weight decay with the defaults.</param>
     public static HyperparameterSearchResult Run(MLContext mlContext, CnnTrainingOptions baseOptions, IDataView data, HyperparameterSearchOptions? search = null)
     {
         ArgumentNullException.ThrowIfNull(mlContext);

@@ -8,14 +8,25 @@ namespace MLExtensions;
 /// </summary>
 public sealed record SearchRange(string Option, double Low, double High, bool LogScale = true)
 {
+    /// <summary>
+    /// Samples <paramref name="option"/> log-uniformly in [<paramref name="low"/>, <paramref name="high"/>] (both > 0):
+    /// for rates, decays and other scale parameters.
+    /// </summary>
     public static SearchRange Log(string option, double low, double high) => new(option, low, high, LogScale: true);
 
+    /// <summary>
+    /// Samples <paramref name="option"/> uniformly in [<paramref name="low"/>, <paramref name="high"/>]: for fractions
+    /// such as dropout.
+    /// </summary>
     public static SearchRange Linear(string option, double low, double high) => new(option, low, high, LogScale: false);
 
     internal double Sample(Random random)
         => LogScale ? Math.Exp(Math.Log(Low) + random.NextDouble() * (Math.Log(High) - Math.Log(Low))) : Low + random.NextDouble() * (High - Low);
 
-    /// <summary>The range narrowed to a quarter of its width (in log space when it samples so) around <paramref name="centre"/>, inside the original.</summary>
+    /// <summary>
+    /// The range narrowed to a quarter of its width (in log space when it samples so) around <paramref name="centre"/>,
+    /// inside the original.
+    /// </summary>
     internal SearchRange Around(double centre)
     {
         if (LogScale)

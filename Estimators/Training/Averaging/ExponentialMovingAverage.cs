@@ -15,7 +15,12 @@ public sealed class ExponentialMovingAverage : WeightAveraging
         Warmup = warmup;
     }
 
+    /// <summary>The weight d of the old average at each step, in (0, 1).</summary>
     public double Decay { get; }
+
+    /// <summary>
+    /// Use the smaller decay (1 + n)/(10 + n) for the first updates, so early weights do not dominate.
+    /// </summary>
     public bool Warmup { get; }
 
     // The initial weights are the average until the first step.
@@ -24,7 +29,9 @@ public sealed class ExponentialMovingAverage : WeightAveraging
     /// <summary>The decay used for update <paramref name="update"/> (0-based).</summary>
     public double DecayAt(long update) => Warmup ? Math.Min(Decay, (1.0 + update) / (10.0 + update)) : Decay;
 
+    /// <inheritdoc />
     public override void OnStep(TrainingState state) => Update(state, DecayAt(Updates));
 
+    /// <inheritdoc />
     public override string ToString() => $"EMA (decay {Decay}{(Warmup ? ", warmup" : "")})";
 }

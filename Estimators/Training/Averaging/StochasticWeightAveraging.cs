@@ -16,9 +16,11 @@ public sealed class StochasticWeightAveraging : WeightAveraging
         StartEpoch = startEpoch;
     }
 
+    /// <summary>The first epoch (1-based) whose end-of-epoch weights enter the average.</summary>
     public int StartEpoch { get; }
 
     // The epoch's training is done and validation (of the average) is next.
+    /// <inheritdoc />
     public override void OnValidationBegin(TrainingState state)
     {
         if (state.Epoch + 1 >= StartEpoch)
@@ -28,5 +30,6 @@ public sealed class StochasticWeightAveraging : WeightAveraging
 
     private protected override void Finish(TrainingState state) => Training.BatchNormRefresh.Run(state, TrainingNorms);
 
+    /// <inheritdoc />
     public override string ToString() => $"SWA (from epoch {StartEpoch})";
 }

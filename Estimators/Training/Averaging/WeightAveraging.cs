@@ -21,9 +21,13 @@ public abstract class WeightAveraging : TrainingCallback
     /// <param name="warmup">Use min(decay, (1 + n)/(10 + n)) at update n, so the first steps do not anchor the average to the initial weights.</param>
     public static ExponentialMovingAverage Ema(double decay = 0.999, bool warmup = true) => new(decay, warmup);
 
-    /// <summary>Stochastic weight averaging: the mean of the weights at the end of every epoch from <paramref name="startEpoch"/> (1-based) on, with BatchNorm statistics recomputed at the end.</summary>
+    /// <summary>
+    /// Stochastic weight averaging: the mean of the weights at the end of every epoch from
+    /// <paramref name="startEpoch"/> (1-based) on, with BatchNorm statistics recomputed at the end.
+    /// </summary>
     public static StochasticWeightAveraging Swa(int startEpoch) => new(startEpoch);
 
+    /// <inheritdoc />
     public override int Order => CallbackOrder.WeightAveraging;
 
     /// <summary>Updates folded into the average so far.</summary>
@@ -35,6 +39,7 @@ public abstract class WeightAveraging : TrainingCallback
     /// <summary>The BatchNorm layers that trained in the last epoch.</summary>
     private protected IReadOnlyList<NormBase> TrainingNorms { get; private set; } = [];
 
+    /// <inheritdoc />
     public override void OnFitBegin(TrainingState state)
     {
         Release(state);
@@ -44,13 +49,17 @@ public abstract class WeightAveraging : TrainingCallback
     }
 
     // What trains can change with the epoch (fine-tuning plans), and the training modes are set by now.
+    /// <inheritdoc />
     public override void OnEpochBegin(TrainingState state)
     {
         _live = LiveEntries(state.Network).ToArray();
         TrainingNorms = state.Network.modules().OfType<NormBase>().Where(n => n.training && n.running_mean is not null).ToArray();
     }
 
-    /// <summary>Folds the current weights into the average: average ← <paramref name="keep"/>·average + (1 − <paramref name="keep"/>)·weights.</summary>
+    /// <summary>
+    /// Folds the current weights into the average: average ← <paramref name="keep"/>·average + (1 −
+    /// <paramref name="keep"/>)·weights.
+    /// </summary>
     private protected void Update(TrainingState state, double keep)
     {
         using (no_grad())
@@ -63,6 +72,7 @@ public abstract class WeightAveraging : TrainingCallback
         Activate(state);
     }
 
+    /// <inheritdoc />
     public override void OnValidationBegin(TrainingState state)
     {
         if (!IsActive)
@@ -71,6 +81,7 @@ public abstract class WeightAveraging : TrainingCallback
         Load(state.Network, _average!);
     }
 
+    /// <inheritdoc />
     public override void OnValidationEnd(TrainingState state)
     {
         if (_trained is null)
@@ -80,6 +91,7 @@ public abstract class WeightAveraging : TrainingCallback
         _trained = null;
     }
 
+    /// <inheritdoc />
     public override void OnFitEnd(TrainingState state)
     {
         if (IsActive)
@@ -94,12 +106,14 @@ public abstract class WeightAveraging : TrainingCallback
     /// <summary>Runs once the fitted weights are in the network (SWA recomputes BatchNorm statistics).</summary>
     private protected virtual void Finish(TrainingState state) { }
 
+    /// <inheritdoc />
     public override void SaveState(TrainingState state, CheckpointState checkpoint)
     {
         checkpoint.Set("updates", Updates);
         checkpoint.SetWeights("average", _average!);
     }
 
+    /// <inheritdoc />
     public override void LoadState(TrainingState state, CheckpointState checkpoint)
     {
         Updates = checkpoint.GetInt64("updates");

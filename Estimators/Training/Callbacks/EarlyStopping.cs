@@ -7,10 +7,24 @@ namespace MLExtensions;
 /// </summary>
 public sealed class EarlyStopping : MetricMonitor
 {
-    public enum Metric { ValidationLoss, ValidationAccuracy }
+    /// <summary>The validation metric <see cref="EarlyStopping"/> watches.</summary>
+    public enum Metric
+    {
+        /// <summary>The mean cross-entropy on the validation data (lower is better).</summary>
+        ValidationLoss,
+        /// <summary>The fraction of validation images predicted correctly (higher is better).</summary>
+        ValidationAccuracy,
+    }
 
     private WeightSnapshot? _best;
 
+    /// <summary>
+    /// Stops training after <paramref name="patience"/> epochs without improvement of <paramref name="monitor"/>.
+    /// </summary>
+    /// <param name="patience">Epochs without improvement before stopping, ≥ 1 (default 3).</param>
+    /// <param name="minDelta">An epoch improves only when it beats the best by more than this, ≥ 0 (default 0).</param>
+    /// <param name="monitor">The validation metric watched (default the validation loss).</param>
+    /// <param name="restoreBestWeights">End with the best epoch's weights rather than the last (default true).</param>
     public EarlyStopping(int patience = 3, double minDelta = 0, Metric monitor = Metric.ValidationLoss, bool restoreBestWeights = true)
         : base(minDelta, higherIsBetter: monitor == Metric.ValidationAccuracy)
     {
@@ -21,16 +35,24 @@ public sealed class EarlyStopping : MetricMonitor
         RestoreBestWeights = restoreBestWeights;
     }
 
+    /// <summary>Epochs without improvement before stopping.</summary>
     public int Patience { get; }
+
+    /// <summary>The validation metric watched.</summary>
     public Metric Monitor { get; }
+
+    /// <summary>Whether the run ends with the best epoch's weights.</summary>
     public bool RestoreBestWeights { get; }
 
+    /// <inheritdoc />
     public override int Order => CallbackOrder.EarlyStopping;
 
+    /// <inheritdoc />
     protected override double Read(EpochMetrics metrics)
         => (Monitor == Metric.ValidationLoss ? metrics.ValidationLoss : metrics.ValidationAccuracy)
            ?? throw new InvalidOperationException($"EarlyStopping monitors the {Monitor}, but epoch {metrics.Epoch} has no validation metrics.");
 
+    /// <inheritdoc />
     public override void OnFitBegin(TrainingState state)
     {
         if (!state.HasValidation)
@@ -39,6 +61,7 @@ public sealed class EarlyStopping : MetricMonitor
         ReleaseBest();
     }
 
+    /// <inheritdoc />
     protected override void OnImproved(TrainingState state)
     {
         if (!RestoreBestWeights)
@@ -47,6 +70,7 @@ public sealed class EarlyStopping : MetricMonitor
         _best = state.SnapshotWeights();
     }
 
+    /// <inheritdoc />
     protected override void OnNotImproved(TrainingState state)
     {
         if (EpochsWithoutImprovement < Patience)
@@ -56,6 +80,7 @@ public sealed class EarlyStopping : MetricMonitor
         state.RequestStop(TrainingStopReason.EarlyStopped, message);
     }
 
+    /// <inheritdoc />
     public override void OnFitEnd(TrainingState state)
     {
         if (_best is not null && state.StopReason != TrainingStopReason.Diverged)
@@ -63,6 +88,7 @@ public sealed class EarlyStopping : MetricMonitor
         ReleaseBest();
     }
 
+    /// <inheritdoc />
     public override void SaveState(TrainingState state, CheckpointState checkpoint)
     {
         base.SaveState(state, checkpoint);
@@ -70,6 +96,7 @@ public sealed class EarlyStopping : MetricMonitor
             checkpoint.SetWeights("best weights", _best);
     }
 
+    /// <inheritdoc />
     public override void LoadState(TrainingState state, CheckpointState checkpoint)
     {
         base.LoadState(state, checkpoint);

@@ -7,6 +7,8 @@ namespace MLExtensions;
 /// </summary>
 public sealed class GradientClipping : TrainingCallback
 {
+    /// <summary>Scales the gradients down whenever their global L2 norm exceeds <paramref name="maxNorm"/>.</summary>
+    /// <param name="maxNorm">The largest global gradient norm allowed, > 0.</param>
     public GradientClipping(double maxNorm)
     {
         if (!(maxNorm > 0) || double.IsInfinity(maxNorm))
@@ -14,13 +16,16 @@ public sealed class GradientClipping : TrainingCallback
         MaxNorm = maxNorm;
     }
 
+    /// <summary>The largest global gradient norm allowed.</summary>
     public double MaxNorm { get; }
 
     /// <summary>The total gradient norm of the last step, before clipping.</summary>
     public double LastNorm { get; private set; } = double.NaN;
 
+    /// <inheritdoc />
     public override int Order => CallbackOrder.GradientClipping;
 
+    /// <inheritdoc />
     public override void OnBackward(TrainingState state)
         => state.GradientNorm = LastNorm = TorchSharp.torch.nn.utils.clip_grad_norm_(state.TrainableParameters, MaxNorm);
 }

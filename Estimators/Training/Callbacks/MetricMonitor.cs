@@ -19,7 +19,10 @@ public abstract class MetricMonitor : TrainingCallback
         HigherIsBetter = higherIsBetter;
     }
 
+    /// <summary>An epoch improves only when it beats the best value by more than this.</summary>
     public double MinDelta { get; }
+
+    /// <summary>True for metrics to maximise (accuracy), false for those to minimise (loss).</summary>
     public bool HigherIsBetter { get; }
 
     /// <summary>The best value so far (NaN before the first epoch).</summary>
@@ -37,7 +40,9 @@ public abstract class MetricMonitor : TrainingCallback
     /// <summary>Called after an epoch that improved on the best; <see cref="Best"/> is already updated.</summary>
     protected virtual void OnImproved(TrainingState state) { }
 
-    /// <summary>Called after an epoch that did not improve; <see cref="EpochsWithoutImprovement"/> already counts it.</summary>
+    /// <summary>
+    /// Called after an epoch that did not improve; <see cref="EpochsWithoutImprovement"/> already counts it.
+    /// </summary>
     protected virtual void OnNotImproved(TrainingState state) { }
 
     /// <summary>True when <paramref name="value"/> would improve on the best so far.</summary>
@@ -53,11 +58,13 @@ public abstract class MetricMonitor : TrainingCallback
     /// <summary>Starts counting epochs without improvement again (after acting on a plateau).</summary>
     protected void ResetWait() => EpochsWithoutImprovement = 0;
 
+    /// <inheritdoc />
     public override void OnFitBegin(TrainingState state)
     {
         (_hasBest, Best, BestEpoch, EpochsWithoutImprovement) = (false, double.NaN, 0, 0);
     }
 
+    /// <inheritdoc />
     public override void OnEpochEnd(TrainingState state)
     {
         var metrics = state.Metrics!;
@@ -74,6 +81,7 @@ public abstract class MetricMonitor : TrainingCallback
         }
     }
 
+    /// <inheritdoc />
     public override void SaveState(TrainingState state, CheckpointState checkpoint)
     {
         checkpoint.Set("has best", _hasBest);
@@ -82,6 +90,7 @@ public abstract class MetricMonitor : TrainingCallback
         checkpoint.Set("epochs without improvement", EpochsWithoutImprovement);
     }
 
+    /// <inheritdoc />
     public override void LoadState(TrainingState state, CheckpointState checkpoint)
     {
         _hasBest = checkpoint.GetBoolean("has best");

@@ -23,23 +23,47 @@ public sealed class CheckpointState : IDisposable
     /// <summary>Whose state this is, as error messages name it.</summary>
     public string Owner { get; }
 
-    /// <summary>The training device: <see cref="GetTensor"/> and <see cref="GetWeights"/> return tensors there.</summary>
+    /// <summary>
+    /// The training device: <see cref="GetTensor"/> and <see cref="GetWeights"/> return tensors there.
+    /// </summary>
     public Device Device { get; }
 
+    /// <summary>The names of the stored entries.</summary>
     public IEnumerable<string> Keys => _values.Keys;
 
+    /// <summary>True when nothing is stored.</summary>
     public bool IsEmpty => _values.Count == 0;
 
+    /// <summary>True when an entry named <paramref name="key"/> is stored.</summary>
     public bool Contains(string key) => _values.ContainsKey(key);
 
+    /// <summary>Stores a flag under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, bool value) => _values[key] = value;
+
+    /// <summary>Stores a 32-bit integer under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, int value) => _values[key] = value;
+
+    /// <summary>Stores a 64-bit integer under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, long value) => _values[key] = value;
+
+    /// <summary>Stores a number under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, double value) => _values[key] = value;
+
+    /// <summary>Stores a text under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, string value) => _values[key] = value;
+
+    /// <summary>Stores bytes (copied) under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, byte[] value) => _values[key] = value.ToArray();
+
+    /// <summary>
+    /// Stores 64-bit integers (copied) under <paramref name="key"/>, replacing any entry of that name.
+    /// </summary>
     public void Set(string key, long[] value) => _values[key] = value.ToArray();
+
+    /// <summary>Stores numbers (copied) under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, double[] value) => _values[key] = value.ToArray();
+
+    /// <summary>Stores texts (copied) under <paramref name="key"/>, replacing any entry of that name.</summary>
     public void Set(string key, string[] value) => _values[key] = value.ToArray();
 
     /// <summary>Keeps a copy of <paramref name="value"/> (on the CPU) as it is now.</summary>
@@ -51,14 +75,58 @@ public sealed class CheckpointState : IDisposable
         _values[key] = detached.to(CPU, copy: true).DetachFromDisposeScope();
     }
 
+    /// <summary>
+    /// The flag stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is missing or of
+    /// another type.
+    /// </summary>
     public bool GetBoolean(string key) => Get<bool>(key);
+
+    /// <summary>
+    /// The 32-bit integer stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is
+    /// missing or of another type.
+    /// </summary>
     public int GetInt32(string key) => Get<int>(key);
+
+    /// <summary>
+    /// The 64-bit integer stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is
+    /// missing or of another type.
+    /// </summary>
     public long GetInt64(string key) => Get<long>(key);
+
+    /// <summary>
+    /// The number stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is missing or of
+    /// another type.
+    /// </summary>
     public double GetDouble(string key) => Get<double>(key);
+
+    /// <summary>
+    /// The text stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is missing or of
+    /// another type.
+    /// </summary>
     public string GetString(string key) => Get<string>(key);
+
+    /// <summary>
+    /// The bytes (a copy) stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is
+    /// missing or of another type.
+    /// </summary>
     public byte[] GetBytes(string key) => Get<byte[]>(key).ToArray();
+
+    /// <summary>
+    /// The 64-bit integers (a copy) stored under <paramref name="key"/>; throws, naming the entry and its owner, when
+    /// it is missing or of another type.
+    /// </summary>
     public long[] GetInt64s(string key) => Get<long[]>(key).ToArray();
+
+    /// <summary>
+    /// The numbers (a copy) stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is
+    /// missing or of another type.
+    /// </summary>
     public double[] GetDoubles(string key) => Get<double[]>(key).ToArray();
+
+    /// <summary>
+    /// The texts (a copy) stored under <paramref name="key"/>; throws, naming the entry and its owner, when it is
+    /// missing or of another type.
+    /// </summary>
     public string[] GetStrings(string key) => Get<string[]>(key).ToArray();
 
     /// <summary>A new tensor on <see cref="Device"/> with the stored values; the caller owns it.</summary>
@@ -67,7 +135,10 @@ public sealed class CheckpointState : IDisposable
     /// <summary>Keeps a copy of every tensor of <paramref name="weights"/> under <paramref name="key"/>.</summary>
     public void SetWeights(string key, WeightSnapshot weights) => SetTensors(key, weights.Tensors);
 
-    /// <summary>The tensors <see cref="SetWeights"/> kept, as a snapshot on <paramref name="device"/> taken at <paramref name="epoch"/>.</summary>
+    /// <summary>
+    /// The tensors <see cref="SetWeights"/> kept, as a snapshot on <paramref name="device"/> taken at
+    /// <paramref name="epoch"/>.
+    /// </summary>
     public WeightSnapshot GetWeights(string key, int epoch, Device? device = null)
     {
         var names = GetStrings(key);
@@ -184,6 +255,7 @@ public sealed class CheckpointState : IDisposable
         _ => throw new InvalidOperationException($"A checkpoint cannot hold a {value.GetType().Name}."),
     };
 
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var tensor in _values.Values.OfType<Tensor>())

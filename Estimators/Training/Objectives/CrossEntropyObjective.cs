@@ -8,6 +8,8 @@ namespace MLExtensions;
 /// </summary>
 public sealed class CrossEntropyObjective : TrainingObjective
 {
+    /// <summary>Cross-entropy of the softmax of the logits against the (possibly mixed) targets.</summary>
+    /// <param name="labelSmoothing">Target smoothing ε in [0, 1) (default 0).</param>
     public CrossEntropyObjective(double labelSmoothing = 0)
     {
         if (labelSmoothing is not (>= 0 and < 1))
@@ -15,8 +17,10 @@ public sealed class CrossEntropyObjective : TrainingObjective
         LabelSmoothing = labelSmoothing;
     }
 
+    /// <summary>The target smoothing ε.</summary>
     public double LabelSmoothing { get; }
 
+    /// <inheritdoc />
     public override Tensor Loss(Tensor logits, TrainingBatch batch)
         => batch.Targets is { } targets
             ? SoftTargetLoss(logits, targets)

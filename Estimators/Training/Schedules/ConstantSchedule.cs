@@ -5,5 +5,6 @@ public sealed class ConstantSchedule : LearningRateSchedule
 {
     internal ConstantSchedule(int warmupEpochs) : base(warmupEpochs) { }
 
+    /// <inheritdoc />
     protected override double Multiple(SchedulePosition position) => 1;
 }

@@ -9,9 +9,13 @@ public sealed class CyclicalSchedule : LearningRateSchedule
     internal CyclicalSchedule(int cycleEpochs, double minimumFraction, int warmupEpochs) : base(warmupEpochs)
         => (CycleEpochs, MinimumFraction) = (cycleEpochs, minimumFraction);
 
+    /// <summary>Epochs per triangular cycle.</summary>
     public int CycleEpochs { get; }
+
+    /// <summary>The fraction of the base rate at the bottom of each cycle.</summary>
     public double MinimumFraction { get; }
 
+    /// <inheritdoc />
     protected override double Multiple(SchedulePosition position)
         => MinimumFraction + (1 - MinimumFraction) * (1 - Math.Abs(2 * (position.Progress % CycleEpochs) / CycleEpochs - 1));
 }

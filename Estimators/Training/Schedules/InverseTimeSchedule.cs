@@ -5,7 +5,9 @@ public sealed class InverseTimeSchedule : LearningRateSchedule
 {
     internal InverseTimeSchedule(double decay, int warmupEpochs) : base(warmupEpochs) => Decay = decay;
 
+    /// <summary>k in the multiple 1/(1 + k·epoch).</summary>
     public double Decay { get; }
 
+    /// <inheritdoc />
     protected override double Multiple(SchedulePosition position) => 1 / (1 + Decay * position.Epoch);
 }

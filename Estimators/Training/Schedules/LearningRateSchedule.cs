@@ -52,14 +52,21 @@ public abstract class LearningRateSchedule
     /// <summary>Linearly from a0 to a0·<paramref name="finalFraction"/> over the whole run.</summary>
     public static LearningRateSchedule Linear(double finalFraction = 0, int warmupEpochs = 0) => new LinearSchedule(finalFraction, warmupEpochs);
 
-    /// <summary>Cosine annealing: a_min + (a0 − a_min)(1 + cos(π t/T))/2, with a_min = a0·<paramref name="minimumFraction"/>.</summary>
+    /// <summary>
+    /// Cosine annealing: a_min + (a0 − a_min)(1 + cos(π t/T))/2, with a_min = a0·<paramref name="minimumFraction"/>.
+    /// </summary>
     public static LearningRateSchedule Cosine(double minimumFraction = 0, int warmupEpochs = 0) => new CosineSchedule(minimumFraction, warmupEpochs);
 
-    /// <summary>Triangular cycles between a0·<paramref name="minimumFraction"/> and a0, each <paramref name="cycleEpochs"/> long (low at the start and end of each cycle).</summary>
+    /// <summary>
+    /// Triangular cycles between a0·<paramref name="minimumFraction"/> and a0, each <paramref name="cycleEpochs"/> long
+    /// (low at the start and end of each cycle).
+    /// </summary>
     public static LearningRateSchedule Cyclical(int cycleEpochs, double minimumFraction = 0.1, int warmupEpochs = 0)
         => new CyclicalSchedule(Positive(cycleEpochs, nameof(cycleEpochs)), minimumFraction, warmupEpochs);
 
-    /// <summary>One-cycle policy: cosine rise from a0/25 to a0 over the first 30% of training, then cosine decay to a0/(25·10⁴).</summary>
+    /// <summary>
+    /// One-cycle policy: cosine rise from a0/25 to a0 over the first 30% of training, then cosine decay to a0/(25·10⁴).
+    /// </summary>
     public static LearningRateSchedule OneCycle() => new OneCycleSchedule();
 
     /// <summary>
@@ -76,5 +83,6 @@ public abstract class LearningRateSchedule
     /// <summary>The schedule's name in logs: the class name without "Schedule".</summary>
     protected virtual string Name => GetType().Name is var name && name.EndsWith("Schedule", StringComparison.Ordinal) && name.Length > 8 ? name[..^8] : name;
 
+    /// <inheritdoc />
     public override string ToString() => Name + (WarmupEpochs > 0 ? $" (warmup {WarmupEpochs})" : "");
 }

@@ -11,5 +11,6 @@ public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
     /// <summary>The callback that watches the loss and cuts the rate.</summary>
     public ReduceLearningRateOnPlateau Plateau { get; }
 
+    /// <inheritdoc />
     protected override double Multiple(SchedulePosition position) => 1;
 }
