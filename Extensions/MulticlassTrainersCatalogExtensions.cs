@@ -41,6 +41,16 @@ public static class MulticlassTrainersCatalogExtensions
         => new(CatalogEnvironment.Of(catalog), options);
 
     /// <summary>
+    /// Trains an <c>ImageCnn</c> student with <paramref name="student"/>'s options to match <paramref name="teacher"/>'s
+    /// softened class probabilities as well as the labels (knowledge distillation: a small network learning from an
+    /// ensemble or a larger one). The teacher is any fitted model that reads the student's feature column and writes a
+    /// class-probability column (<c>Score</c>); see <see cref="DistillImageCnnTrainer"/>.
+    /// </summary>
+    public static DistillImageCnnTrainer DistillImageCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        ITransformer teacher, ImageCnnTrainer.Options student, DistillationOptions? distillation = null)
+        => new(CatalogEnvironment.Of(catalog), teacher, student, distillation);
+
+    /// <summary>
     /// Fits every member on the same training data and averages their class probabilities (see
     /// <see cref="AverageEnsembleTransformer"/>). Members are <c>ImageCnn</c> / <c>FineTuneImageCnn</c> trainers or
     /// pipelines ending in one.

@@ -1,0 +1,174 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLExtensions.Distillation;
+using static TorchSharp.torch;
+
+namespace MLExtensions.UnitTests;
+
+[TestClass]
+public sealed class DistillationTests
+{
+    private static readonly Lazy<(CnnTestData.Keyed Data, ImageCnnTransformer Teacher)> Shared = new(() =>
+    {
+        var data = CnnTestData.Load();
+        return (data, CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 12; o.Seed = 11; })));
+    });
+
+    [TestMethod]
+    public void SoftLossIsTemperatureSquaredTimesTheKlDivergenceFromTheSoftenedTeacher()
+    {
+        double[][] student = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]];
+        double[][] teacher = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]];
+        const double temperature = 2.5;
+
+        double expected = 0;
+        for (int i = 0; i < 2; i++)
+        {
+            var pt = Softmax(teacher[i].Select(p => Math.Log(p) / temperature).ToArray());
+            var ps = Softmax(student[i].Select(z => z / temperature).ToArray());
+            expected += Enumerable.Range(0, 3).Sum(k => pt[k] * Math.Log(pt[k] / ps[k]));
+        }
+        expected = expected / 2 * temperature * temperature;
+
+        using var scope = NewDisposeScope();
+        var loss = DistillationObjective.SoftLoss(Matrix(student), Matrix(teacher), temperature).item<float>();
+        Assert.AreEqual(expected, loss, 1e-6);
+        Assert.AreEqual(0, DistillationObjective.SoftLoss(Matrix(teacher).log(), Matrix(teacher), 3).item<float>(), 1e-6,
+            "a student whose logits are the teacher's log-probabilities has nothing left to learn");
+    }
+
+    [TestMethod]
+    public void LossMixesTheTeachersTermWithCrossEntropyOnTheLabels()
+    {
+        var (data, teacherModel) = Shared.Value;
+        var images = TestData.ReadVectors(data.Test, "Features").Take(6).ToArray();
+        var labels = data.Ml.Data.CreateEnumerable<KeyRow>(data.Test, reuseRowObject: false).Take(6).Select(r => (long)r.Label - 1).ToArray();
+        var teacherScores = CnnTestData.Scores(teacherModel, data.Test).Take(6).ToArray();
+        var teacher = new TeacherProbabilities(teacherModel, "Features", FashionMnist.Shape, "Score", 10, keep: false);
+        var options = new DistillationOptions { Temperature = 3, Alpha = 0.3 };
+        var objective = new DistillationObjective(teacher, options, labelSmoothing: 0);
+
+        using var scope = NewDisposeScope();
+        random.manual_seed(5);
+        var logits = randn(6, 10);
+        var batch = new TrainingBatch(tensor(images.SelectMany(x => x).ToArray(), [6, 1, 28, 28]), tensor(labels), null, [0, 1, 2, 3, 4, 5]);
+        double actual = objective.Loss(logits, batch).item<float>();
+
+        var z = ToArrays(logits);
+        double soft = 0, hard = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            var pt = Softmax(teacherScores[i].Select(p => Math.Log(Math.Max(p, 1e-12)) / 3).ToArray());
+            var ps = Softmax(z[i].Select(v => v / 3).ToArray());
+            soft += Enumerable.Range(0, 10).Sum(k => pt[k] * Math.Log(pt[k] / ps[k]));
+            hard -= Math.Log(Softmax(z[i])[labels[i]]);
+        }
+        double expected = 0.3 * 9 * soft / 6 + 0.7 * hard / 6;
+        Assert.AreEqual(expected, actual, 1e-4 * Math.Abs(expected));
+    }
+
+    [TestMethod]
+    public void AlphaZeroIsPlainTrainingBitForBit()
+    {
+        var (data, teacher) = Shared.Value;
+        var plain = CnnTestData.Fit(data, CnnTestData.Tiny());
+        var counting = new CountingTransformer(teacher);
+        var distilled = data.Ml.MulticlassClassification.Trainers
+            .DistillImageCnn(counting, CnnTestData.Tiny(), new DistillationOptions { Alpha = 0 }).Fit(data.Train);
+
+        WeightsAssert.BitIdentical(plain.Network, distilled.Network, "α = 0");
+        WeightsAssert.SameHistory(plain.History, distilled.History, "α = 0");
+        Assert.AreEqual(0, counting.RowsScored, "with α = 0 the teacher is never run");
+    }
+
+    [TestMethod]
+    public void AStudentTaughtOnlyByTheTeacherLearnsTheClasses()
+    {
+        var (data, teacher) = Shared.Value;
+        // α = 1: the labels play no part in the loss, so whatever the student learns comes from the teacher.
+        var student = data.Ml.MulticlassClassification.Trainers
+            .DistillImageCnn(teacher, CnnTestData.Tiny(o => o.Epochs = 8), new DistillationOptions { Alpha = 1, Temperature = 2 }).Fit(data.Train);
+
+        double accuracy = CnnTestData.Accuracy(data, student), teacherAccuracy = CnnTestData.Accuracy(data, teacher);
+        Assert.IsTrue(accuracy > 0.3, $"student {accuracy:P1} (teacher {teacherAccuracy:P1}, chance 10 %)");
+        var agreement = CnnTestData.Scores(student, data.Test).Zip(CnnTestData.Scores(teacher, data.Test))
+            .Average(p => ArgMax(p.First) == ArgMax(p.Second) ? 1.0 : 0.0);
+        Assert.IsTrue(agreement > 0.5, $"the student agrees with the teacher on {agreement:P1} of the test images");
+    }
+
+    [TestMethod]
+    public void TeacherOutputsAreKeptWithoutAugmentationAndRecomputedWithIt()
+    {
+        var (data, teacher) = Shared.Value;
+        var kept = new CountingTransformer(teacher);
+        data.Ml.MulticlassClassification.Trainers.DistillImageCnn(kept, CnnTestData.Tiny(o => o.Epochs = 3)).Fit(data.Train);
+        Assert.AreEqual(256, kept.RowsScored, "each of the 256 training images is scored once over 3 epochs");
+
+        var augmented = new CountingTransformer(teacher);
+        data.Ml.MulticlassClassification.Trainers.DistillImageCnn(augmented,
+            CnnTestData.Tiny(o => { o.Epochs = 3; o.Augmentation = new ImageAugmentation(seed: 1).HorizontalFlip(); })).Fit(data.Train);
+        Assert.AreEqual(3 * 256, augmented.RowsScored, "augmented images are scored afresh in every epoch");
+    }
+
+    [TestMethod]
+    public void ATeacherThatCannotScoreTheStudentsImagesIsRejectedWithTheReason()
+    {
+        var (data, teacher) = Shared.Value;
+        var trainers = data.Ml.MulticlassClassification.Trainers;
+
+        var needsLabel = data.KeyMap.Append(teacher);
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentException>(() => trainers.DistillImageCnn(needsLabel, CnnTestData.Tiny()).Fit(data.Train)),
+            "only the feature column 'Features'", "without its label-mapping steps");
+
+        TestAssert.MessageContains(Assert.ThrowsExactly<ArgumentException>(() => trainers.DistillImageCnn(teacher, CnnTestData.Tiny(),
+            new DistillationOptions { TeacherScoreColumnName = "Probabilities" }).Fit(data.Train)), "no column 'Probabilities'", "Score");
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.DistillImageCnn(teacher, CnnTestData.Tiny(), new DistillationOptions { Alpha = 1.5 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.DistillImageCnn(teacher, CnnTestData.Tiny(), new DistillationOptions { Temperature = 0 }));
+    }
+
+    private static Tensor Matrix(double[][] rows) => tensor(rows.SelectMany(r => r.Select(v => (float)v)).ToArray(), [rows.Length, rows[0].Length]);
+
+    private static double[][] ToArrays(Tensor matrix)
+    {
+        var values = matrix.data<float>().ToArray();
+        int columns = (int)matrix.shape[1];
+        return Enumerable.Range(0, (int)matrix.shape[0]).Select(i => values.Skip(i * columns).Take(columns).Select(v => (double)v).ToArray()).ToArray();
+    }
+
+    private static double[] Softmax(IReadOnlyList<double> z)
+    {
+        double max = z.Max();
+        var e = z.Select(v => Math.Exp(v - max)).ToArray();
+        return e.Select(v => v / e.Sum()).ToArray();
+    }
+
+    private static double[] Softmax(IReadOnlyList<float> z) => Softmax(z.Select(v => (double)v).ToArray());
+
+    private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+
+    private sealed class KeyRow
+    {
+        [KeyType(10)]
+        public uint Label { get; set; }
+    }
+
+    /// <summary>A real teacher, counting the rows handed to its Transform.</summary>
+    private sealed class CountingTransformer(ITransformer inner) : ITransformer
+    {
+        public long RowsScored;
+
+        public bool IsRowToRowMapper => inner.IsRowToRowMapper;
+        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => inner.GetOutputSchema(inputSchema);
+        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => inner.GetRowToRowMapper(inputSchema);
+        public void Save(ModelSaveContext ctx) => inner.Save(ctx);
+
+        public IDataView Transform(IDataView input)
+        {
+            using (var cursor = input.GetRowCursor([]))
+                while (cursor.MoveNext())
+                    Interlocked.Increment(ref RowsScored);
+            return inner.Transform(input);
+        }
+    }
+}
