@@ -45,6 +45,15 @@ public sealed class ModelVersionTests
         Assert.AreEqual(2, model.History.Epochs.Count);
     }
 
+    [TestMethod]
+    public void AnImageCnnSavedBeforeInnerWidthsLoadsAndScoresAsItDid()
+    {
+        // Saved with model version 0x00010006 (before the description kept ResNet blocks' inner widths).
+        var model = LoadAndCheckScores("imagecnn-v10006");
+        Assert.AreEqual(0, model.Description.InnerWidths.Count);
+        Assert.AreEqual(2, model.History.Epochs.Count);
+    }
+
     /// <summary>Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt file says.</summary>
     private static ImageCnnTransformer LoadAndCheckScores(string fixture)
     {

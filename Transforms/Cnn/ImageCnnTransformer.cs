@@ -23,12 +23,14 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
     // 0x00010004: the network description keeps input statistics, the ResNet stem and SimpleConvNet's pooled size.
     // 0x00010005: the network description names a torchvision network.
     // 0x00010006: the weights carry a SHA-256 checksum.
-    // 0x00010002 to 0x00010005 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010006, 0x00010002);
+    // 0x00010007: the network description keeps ResNet blocks' inner widths (filter pruning).
+    // 0x00010002 to 0x00010006 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010007, 0x00010002);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
     private const uint FirstVersionWithTorchVision = 0x00010005;
     private const uint FirstVersionWithWeightsChecksum = 0x00010006;
+    private const uint FirstVersionWithInnerWidths = 0x00010007;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -140,7 +142,8 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
         if (!Enum.IsDefined(views))
             throw new InvalidDataException($"The model holds an unknown test-time augmentation {(int)views}.");
         var description = NetworkDescription.Read(reader,
-            hasImageSizeFields: version >= FirstVersionWithImageSizeFields, hasTorchVisionFields: version >= FirstVersionWithTorchVision);
+            hasImageSizeFields: version >= FirstVersionWithImageSizeFields, hasTorchVisionFields: version >= FirstVersionWithTorchVision,
+            hasInnerWidths: version >= FirstVersionWithInnerWidths);
         var labels = LabelKeys.Read(reader);
         var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage);
         var module = NetworkFactory.Create(description);

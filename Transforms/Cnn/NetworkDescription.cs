@@ -28,6 +28,12 @@ public sealed record NetworkDescription
     /// </summary>
     public IReadOnlyList<int> Blocks { get; init; } = [];
 
+    /// <summary>
+    /// ResNet: the channels between the two convolutions of each residual block, block by block (what filter pruning
+    /// reduces); empty: each block's stage width.
+    /// </summary>
+    public IReadOnlyList<int> InnerWidths { get; init; } = [];
+
     /// <summary>Units of SimpleConvNet's hidden fully-connected layer (0: none).</summary>
     public int HiddenUnits { get; init; } = 128;
 
@@ -94,13 +100,15 @@ public sealed record NetworkDescription
         writer.Write(PooledSize);
         writer.Write(TorchVisionModel is { } model ? (int)model : -1);
         writer.Write(WidthMultiplier);
+        WriteInts(writer, InnerWidths);
     }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>
     /// <param name="reader">Positioned at the description.</param>
     /// <param name="hasImageSizeFields">False for models written before the input statistics, the stem and the pooled size were saved.</param>
     /// <param name="hasTorchVisionFields">False for models written before torchvision networks.</param>
-    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields)
+    /// <param name="hasInnerWidths">False for models written before pruned ResNet blocks.</param>
+    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields, bool hasInnerWidths)
     {
         var description = ReadCommon(reader);
         if (!hasImageSizeFields)
@@ -115,11 +123,12 @@ public sealed record NetworkDescription
         if (!hasTorchVisionFields)
             return description;
         int model = reader.ReadInt32();
-        return description with
+        description = description with
         {
             TorchVisionModel = model < 0 ? null : ReadEnum<TorchVisionModel>(model),
             WidthMultiplier = reader.ReadDouble(),
         };
+        return hasInnerWidths ? description with { InnerWidths = ReadInts(reader) } : description;
     }
 
     private static NetworkDescription ReadCommon(BinaryReader reader) => new()
@@ -183,7 +192,7 @@ public sealed record NetworkDescription
     public bool Equals(NetworkDescription? other)
         => other is not null && Architecture == other.Architecture && InputShape == other.InputShape && ClassCount == other.ClassCount
            && Activation == other.Activation && Normalization == other.Normalization && Widths.SequenceEqual(other.Widths)
-           && Blocks.SequenceEqual(other.Blocks) && HiddenUnits == other.HiddenUnits && Dropout.Equals(other.Dropout)
+           && Blocks.SequenceEqual(other.Blocks) && InnerWidths.SequenceEqual(other.InnerWidths) && HiddenUnits == other.HiddenUnits && Dropout.Equals(other.Dropout)
            && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName
            && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier);
 

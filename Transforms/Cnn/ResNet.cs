@@ -30,13 +30,14 @@ internal sealed class ResNet : Module<Tensor, Tensor>
                 ("norm", Layers.Normalization(description.Normalization, widths[0], description.NormalizationGroups)),
                 ("act", Layers.Activation(description.Activation)));
 
+        var inner = InnerWidths(description);
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int channels = widths[0];
-        for (int s = 0; s < widths.Count; s++)
-            for (int b = 0; b < blocks[s]; b++)
+        for (int s = 0, block = 0; s < widths.Count; s++)
+            for (int b = 0; b < blocks[s]; b++, block++)
             {
                 int stride = s > 0 && b == 0 ? 2 : 1;
-                layers.Add(($"stage{s + 1}_block{b + 1}", new BasicBlock(channels, widths[s], stride, description)));
+                layers.Add((BlockName(s, b), new BasicBlock(channels, inner[block], widths[s], stride, description)));
                 channels = widths[s];
             }
         stages = Sequential(layers);
@@ -54,16 +55,30 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         return head.forward(stages.forward(stem.forward(input.forward(image)))).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The name of block <paramref name="block"/> of stage <paramref name="stage"/> (both 0-based) in the state dict, under <c>stages.</c>.</summary>
+    internal static string BlockName(int stage, int block) => $"stage{stage + 1}_block{block + 1}";
+
+    /// <summary>Each block's inner width: the description's, or its stage width.</summary>
+    internal static int[] InnerWidths(NetworkDescription description)
+    {
+        var stageWidths = description.Widths.SelectMany((w, s) => Enumerable.Repeat(w, description.Blocks[s])).ToArray();
+        if (description.InnerWidths.Count == 0)
+            return stageWidths;
+        if (description.InnerWidths.Count != stageWidths.Length || description.InnerWidths.Any(w => w <= 0))
+            throw new ArgumentException($"ResNet needs one positive inner width per block ({stageWidths.Length}); got [{string.Join(", ", description.InnerWidths)}].");
+        return description.InnerWidths.ToArray();
+    }
+
     private sealed class BasicBlock : Module<Tensor, Tensor>
     {
         private readonly Module<Tensor, Tensor> conv1, norm1, act1, conv2, norm2, shortcut, act2;
 
-        public BasicBlock(int input, int output, int stride, NetworkDescription d) : base(nameof(BasicBlock))
+        public BasicBlock(int input, int inner, int output, int stride, NetworkDescription d) : base(nameof(BasicBlock))
         {
-            conv1 = Layers.Conv3x3(input, output, stride);
-            norm1 = Layers.Normalization(d.Normalization, output, d.NormalizationGroups);
+            conv1 = Layers.Conv3x3(input, inner, stride);
+            norm1 = Layers.Normalization(d.Normalization, inner, d.NormalizationGroups);
             act1 = Layers.Activation(d.Activation);
-            conv2 = Layers.Conv3x3(output, output);
+            conv2 = Layers.Conv3x3(inner, output);
             norm2 = Layers.Normalization(d.Normalization, output, d.NormalizationGroups);
             shortcut = stride == 1 && input == output
                 ? Identity()
