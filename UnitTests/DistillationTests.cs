@@ -68,6 +68,30 @@ public sealed class DistillationTests
     }
 
     [TestMethod]
+    public void TheTeachersProbabilitiesAreItsScoresForTheBatchImagesEvenForAnEnsemble()
+    {
+        var (data, member) = Shared.Value;
+        var other = CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 4; o.Seed = 12; }));
+        var ensemble = data.Ml.Transforms.AverageEnsemble(EnsembleCombination.Mean, member, other);
+        var images = TestData.ReadVectors(data.Test, "Features").Take(40).ToArray();
+        var expected = CnnTestData.Scores(ensemble, data.Test).Take(40).ToArray();
+        var teacher = new TeacherProbabilities(ensemble, "Features", FashionMnist.Shape, "Score", 10, keep: true);
+
+        using var scope = NewDisposeScope();
+        // Rows in another order than the data's, as a shuffled batch has them.
+        int[] order = Enumerable.Range(0, 40).Select(i => i * 7 % 40).ToArray();
+        var batch = new TrainingBatch(tensor(order.SelectMany(i => images[i]).ToArray(), [40, 1, 28, 28]), zeros(40, dtype: ScalarType.Int64), null,
+            order.Select(i => (long)i).ToArray());
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var actual = teacher.For(batch, CPU).data<float>().ToArray();
+            for (int r = 0; r < 40; r++)
+                for (int k = 0; k < 10; k++)
+                    Assert.AreEqual(expected[order[r]][k], actual[r * 10 + k], 1e-6, $"pass {pass}, batch row {r} (image {order[r]}), class {k}");
+        }
+    }
+
+    [TestMethod]
     public void AlphaZeroIsPlainTrainingBitForBit()
     {
         var (data, teacher) = Shared.Value;

@@ -9,6 +9,8 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
 //   dotnet run -c Release --project Examples/Benchmarks -- --soak [--rounds 20]   (uptime: Fit + 10,000 PredictionEngine calls per round, RSS growth, latency)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
+//   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 4] [--alpha 0.9]   (students alone and distilled from the ensemble)
+//   dotnet run -c Release --project Examples/Benchmarks -- --prune [--architecture SimpleConvNet] [--epochs 15] [--fine-tune-epochs 3]   (filter pruning at 0/25/50/75 %)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
@@ -30,7 +32,10 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false;
+bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, distillOnly = false, pruneOnly = false;
+string teacherPath = "distillation-teacher.zip";
+var distillation = new DistillationOptions();
+int fineTuneEpochs = 3;
 int soakRounds = 20;
 string trialLog = "search-trials.jsonl";
 int speedSteps = 6;
@@ -49,6 +54,12 @@ for (int i = 0; i < args.Length; i++)
         case "--torchvision-speed": torchVisionSpeed = true; break;
         case "--search": searchOnly = true; break;
         case "--soak": soak = true; break;
+        case "--distill": distillOnly = true; break;
+        case "--teacher": teacherPath = args[++i]; break;
+        case "--temperature": distillation.Temperature = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--alpha": distillation.Alpha = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--prune": pruneOnly = true; break;
+        case "--fine-tune-epochs": fineTuneEpochs = int.Parse(args[++i]); break;
         case "--rounds": soakRounds = int.Parse(args[++i]); break;
         case "--trial-log": trialLog = args[++i]; break;
         case "--steps": speedSteps = int.Parse(args[++i]); break;
@@ -78,7 +89,8 @@ for (int i = 0; i < args.Length; i++)
         case "--block-multiplier": TransferBenchmark.BlockMultiplier = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, " +
                                              "--augmentation [--blocks N], --ensemble [--members N] [--augment | --snapshots], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A], " +
-                                             "--averaging [--architecture A] [--epochs N] [--blocks N] [--ema-decay D] [--swa-start K]).");
+                                             "--averaging [--architecture A] [--epochs N] [--blocks N] [--ema-decay D] [--swa-start K], " +
+                                             "--distill [--members N] [--epochs N] [--teacher FILE] [--temperature T] [--alpha A], --prune [--architecture A] [--epochs N] [--fine-tune-epochs N]).");
     }
 int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
@@ -110,6 +122,18 @@ if (ensembleOnly)
         EnsembleBenchmark.RunSnapshots(ml, data, members, cycleEpochs: epochsOption ?? 3);
     else
         EnsembleBenchmark.Run(ml, data, members, epochsOption ?? 15, augment);
+    return 0;
+}
+if (distillOnly)
+{
+    Console.WriteLine($"Distillation benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
+    DistillationBenchmark.Run(ml, data, members, epochsOption ?? 15, teacherPath, distillation);
+    return 0;
+}
+if (pruneOnly)
+{
+    Console.WriteLine($"Filter pruning benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
+    PruningBenchmark.Run(ml, data, architecture, epochsOption ?? 15, fineTuneEpochs);
     return 0;
 }
 if (averagingOnly)
