@@ -11,6 +11,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 4] [--alpha 0.9]   (students alone and distilled from the ensemble)
 //   dotnet run -c Release --project Examples/Benchmarks -- --prune [--architecture SimpleConvNet] [--epochs 15] [--fine-tune-epochs 3]   (filter pruning at 0/25/50/75 %)
+//   dotnet run -c Release --project Examples/Benchmarks -- --recipe [--epochs 16] [--members 5] [--ablation] [--runs-folder recipe-runs]   (SmallImageRecipe: one model, ensemble, ablation)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
@@ -33,6 +34,9 @@ int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
 bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, distillOnly = false, pruneOnly = false;
+bool recipeOnly = false, ablation = false;
+int? membersOption = null;
+string recipeFolder = "recipe-runs";
 string teacherPath = "distillation-teacher.zip";
 var distillation = new DistillationOptions();
 int fineTuneEpochs = 3;
@@ -59,12 +63,15 @@ for (int i = 0; i < args.Length; i++)
         case "--temperature": distillation.Temperature = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--alpha": distillation.Alpha = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--prune": pruneOnly = true; break;
+        case "--recipe": recipeOnly = true; break;
+        case "--ablation": ablation = true; break;
+        case "--runs-folder": recipeFolder = args[++i]; break;
         case "--fine-tune-epochs": fineTuneEpochs = int.Parse(args[++i]); break;
         case "--rounds": soakRounds = int.Parse(args[++i]); break;
         case "--trial-log": trialLog = args[++i]; break;
         case "--steps": speedSteps = int.Parse(args[++i]); break;
         case "--ensemble": ensembleOnly = true; break;
-        case "--members": members = int.Parse(args[++i]); break;
+        case "--members": members = (membersOption = int.Parse(args[++i])).Value; break;
         case "--augment": augment = true; break;
         case "--snapshots": snapshots = true; break;
         case "--pretrain-epochs": pretrainEpochs = int.Parse(args[++i]); break;
@@ -90,7 +97,8 @@ for (int i = 0; i < args.Length; i++)
         default: throw new ArgumentException($"Unknown option {args[i]} (use --epochs N, --subset, --reference-first, --repeats N, " +
                                              "--augmentation [--blocks N], --ensemble [--members N] [--augment | --snapshots], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A], " +
                                              "--averaging [--architecture A] [--epochs N] [--blocks N] [--ema-decay D] [--swa-start K], " +
-                                             "--distill [--members N] [--epochs N] [--teacher FILE] [--temperature T] [--alpha A], --prune [--architecture A] [--epochs N] [--fine-tune-epochs N]).");
+                                             "--distill [--members N] [--epochs N] [--teacher FILE] [--temperature T] [--alpha A], --prune [--architecture A] [--epochs N] [--fine-tune-epochs N], " +
+                                             "--recipe [--epochs N] [--members N] [--ablation] [--runs-folder DIR]).");
     }
 int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
@@ -134,6 +142,12 @@ if (pruneOnly)
 {
     Console.WriteLine($"Filter pruning benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
     PruningBenchmark.Run(ml, data, architecture, epochsOption ?? 15, fineTuneEpochs);
+    return 0;
+}
+if (recipeOnly)
+{
+    Console.WriteLine($"Recipe benchmark on Fashion-MNIST from {data.Origin}, {Environment.ProcessorCount} cores");
+    RecipeBenchmark.Run(ml, data, epochsOption ?? SmallImageRecipe.DefaultEpochs, membersOption ?? 1, ablation, recipeFolder);
     return 0;
 }
 if (averagingOnly)

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using MLExtensions;
+
+namespace Benchmarks;
+
+/// <summary>
+/// <see cref="SmallImageRecipe"/> on the full Fashion-MNIST: one model (accuracy, wall time), an ensemble of models
+/// with other seeds, and an ablation that leaves out one ingredient at a time. Trained models are kept in a folder
+/// so that a long run can be continued in another process.
+/// </summary>
+internal static class RecipeBenchmark
+{
+    // The benchmark table of the Fashion-MNIST README (github.com/zalandoresearch/fashion-mnist, "Benchmark" section).
+    private static readonly (string Model, double Accuracy)[] Published =
+    [
+        ("2 Conv + pooling + BatchNorm", 0.934),
+        ("ResNet-18", 0.949),
+        ("WRN-28-10 + random erasing", 0.963),
+    ];
+
+    internal static void Run(MLContext ml, FashionMnistData data, int epochs, int members, bool ablation, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data.Train);
+        var train = ml.Data.Cache(keys.Transform(data.Train));
+        var test = ml.Data.Cache(keys.Transform(data.Test));
+        double Accuracy(ITransformer model) => ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+        var runs = new RecipeRuns(ml, train, folder, epochs);
+
+        var single = runs.Get("recipe-seed1", RecipeIngredients.All, seed: 1);
+        var rows = new List<(string Name, double Accuracy, double Minutes)>
+        {
+            ($"**recipe, one model** ({epochs} epochs)", Accuracy(single.Model), single.Minutes),
+            ("recipe, one model, without test-time flips", Accuracy(single.Model.WithTestTimeAugmentation(TestTimeAugmentation.None)), single.Minutes),
+        };
+        if (members > 1)
+        {
+            var ensemble = Enumerable.Range(1, members).Select(s => runs.Get($"recipe-seed{s}", RecipeIngredients.All, s)).ToArray();
+            rows.Add(($"**recipe, mean of {members} models** (seeds 1-{members})", Accuracy(ml.Transforms.AverageEnsemble(ensemble.Select(e => (ITransformer)e.Model).ToArray())),
+                      ensemble.Sum(e => e.Minutes)));
+        }
+        PrintResults(rows, epochs);
+        if (ablation)
+            PrintAblation(runs, Accuracy, single, epochs);
+    }
+
+    private static void PrintResults(List<(string Name, double Accuracy, double Minutes)> rows, int epochs)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"SmallImageRecipe on full Fashion-MNIST, {epochs} epochs per model, {Environment.ProcessorCount} cores");
+        Console.WriteLine();
+        Console.WriteLine("| model | test accuracy | training (wall) |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        foreach (var (name, accuracy, minutes) in rows)
+            Console.WriteLine($"| {name} | {accuracy:P2} | {minutes:F1} min |");
+        foreach (var (model, accuracy) in Published)
+            Console.WriteLine($"| published: {model} | {accuracy:P1} | |");
+    }
+
+    private static void PrintAblation(RecipeRuns runs, Func<ITransformer, double> accuracy, RecipeRuns.Run full, int epochs)
+    {
+        double fullAccuracy = accuracy(full.Model);
+        Console.WriteLine();
+        Console.WriteLine($"Ablation: the recipe without one ingredient at a time, {epochs} epochs, seed 1");
+        Console.WriteLine();
+        Console.WriteLine("| recipe without | test accuracy | the ingredient adds | training (wall) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        Console.WriteLine($"| (nothing: the whole recipe) | {fullAccuracy:P2} | | {full.Minutes:F1} min |");
+        foreach (var ingredient in Enum.GetValues<RecipeIngredients>().Where(i => i is not (RecipeIngredients.None or RecipeIngredients.All)))
+        {
+            // Test-time flips change scoring only: the same trained model scored without them.
+            var run = ingredient == RecipeIngredients.FlipAtTestTime
+                ? full with { Model = full.Model.WithTestTimeAugmentation(TestTimeAugmentation.None) }
+                : runs.Get($"without-{ingredient}", RecipeIngredients.All & ~ingredient, seed: 1);
+            double without = accuracy(run.Model);
+            Console.WriteLine($"| {ingredient} | {without:P2} | {(fullAccuracy - without) * 100:+0.00;−0.00} points | {run.Minutes:F1} min |");
+        }
+        var baseline = runs.Get("baseline", RecipeIngredients.None, seed: 1);
+        double baselineAccuracy = accuracy(baseline.Model);
+        Console.WriteLine($"| everything (the SimpleConvNet baseline) | {baselineAccuracy:P2} | {(fullAccuracy - baselineAccuracy) * 100:+0.00;−0.00} points | {baseline.Minutes:F1} min |");
+    }
+}
+
+/// <summary>Trains recipe variants once and keeps each model zip with its training minutes in a folder.</summary>
+internal sealed class RecipeRuns(MLContext ml, IDataView train, string folder, int epochs)
+{
+    internal sealed record Run(ImageCnnTransformer Model, double Minutes);
+
+    internal Run Get(string name, RecipeIngredients ingredients, int seed)
+    {
+        string zip = Path.Combine(folder, $"{name}-{epochs}ep.zip"), minutesFile = Path.ChangeExtension(zip, ".minutes");
+        if (File.Exists(zip) && File.Exists(minutesFile))
+        {
+            Console.WriteLine($"  {name}: {zip} (delete it to train again)");
+            return new((ImageCnnTransformer)ml.Model.Load(zip, out _), double.Parse(File.ReadAllText(minutesFile), CultureInfo.InvariantCulture));
+        }
+        var options = SmallImageRecipe.Options(epochs, ingredients, seed);
+        options.OnEpochEnd = e => Console.WriteLine($"  {name}: {e}");
+        var clock = Stopwatch.StartNew();
+        var model = ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(train);
+        double minutes = clock.Elapsed.TotalMinutes;
+        ml.Model.Save(model, train.Schema, zip);
+        File.WriteAllText(minutesFile, minutes.ToString("F2", CultureInfo.InvariantCulture));
+        return new(model, minutes);
+    }
+}
