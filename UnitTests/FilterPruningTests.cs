@@ -112,7 +112,7 @@ public sealed class FilterPruningTests
         TestAssert.MessageContains(Assert.ThrowsExactly<NotSupportedException>(() => grouped.PruneFilters(0.5)), "GroupNorm", "BatchNorm");
     }
 
-    private static void AssertSameAsZeroed(ImageCnnTransformer model, ImageCnnTransformer pruned, FilterPruningOptions options, Tensor images)
+    internal static void AssertSameAsZeroed(ImageCnnTransformer model, ImageCnnTransformer pruned, FilterPruningOptions options, Tensor images)
     {
         var (layers, kept, _) = FilterPruning.Plan(model, options);
         using var zeroed = NetworkFactory.Create(model.Description);
@@ -137,7 +137,7 @@ public sealed class FilterPruningTests
         return tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, channels, height, width]);
     }
 
-    private static long Parameters(ImageCnnTransformer model) => model.Network.parameters().Sum(p => p.numel());
+    internal static long Parameters(ImageCnnTransformer model) => model.Network.parameters().Sum(p => p.numel());
 
     private static (MLContext, IDataView) LargeImages()
     {

@@ -21,8 +21,8 @@ public static class FilterPruning
     /// <summary>
     /// A new model whose network keeps only each prunable layer's strongest filters, with the same columns, classes and
     /// training history; <paramref name="model"/> is left as it was. SimpleConvNet loses filters in both convolutions
-    /// (and its downsampling stem, by as many as the first); a ResNet loses the channels inside each residual block, so
-    /// the shortcuts, identity or projection, stay as they were.
+    /// (and its downsampling stem, by as many as the first); a ResNet, ours or torchvision's, loses the channels inside
+    /// each residual block, so the shortcuts, identity or projection, stay as they were.
     /// </summary>
     public static ImageCnnTransformer PruneFilters(this ImageCnnTransformer model, FilterPruningOptions options)
     {

@@ -1,4 +1,5 @@
 using MLExtensions.Cnn;
+using MLExtensions.TorchVision;
 
 namespace MLExtensions.Pruning;
 
@@ -29,9 +30,11 @@ internal static class PrunableLayers
         {
             CnnArchitecture.SimpleConvNet => SimpleConvNet(description, shapes),
             CnnArchitecture.ResNet => ResNet(description),
+            CnnArchitecture.TorchVision when description.TorchVisionModel is { } model && TorchVisionResNetLayout.Of(model) is { } layout
+                => TorchVisionResNet(layout, InnerWidthsOf(description, layout)),
             _ => throw new NotSupportedException(
-                $"Filter pruning works on SimpleConvNet and ResNet networks; this one is {description.Architecture}" +
-                (description.TorchVisionModel is { } model ? $" ({model})" : "") + "."),
+                $"Filter pruning works on SimpleConvNet, ResNet and torchvision ResNet networks (ResNet18 … ResNet152, WideResNet50_2, WideResNet101_2); this one is {description.Architecture}" +
+                (description.TorchVisionModel is { } other ? $" ({other})" : "") + "."),
         };
     }
 
@@ -63,6 +66,19 @@ internal static class PrunableLayers
             }
         return layers;
     }
+
+    // torchvision's blocks: conv1 (read by conv2) and, in bottlenecks, conv2 (read by conv3); the shortcuts' stream keeps its width.
+    private static IReadOnlyList<PrunableLayer> TorchVisionResNet(TorchVisionResNetLayout layout, IReadOnlyList<int> inner)
+    {
+        var layers = new List<PrunableLayer>();
+        foreach (var (block, _) in layout.Blocks())
+            for (int c = 1; c <= layout.InnerConvolutionsPerBlock; c++)
+                layers.Add(new PrunableLayer($"{block}.conv{c}", $"{block}.conv{c}.weight", $"{block}.bn{c}", [new($"{block}.conv{c + 1}.weight", 1)], inner[layers.Count]));
+        return layers;
+    }
+
+    private static IReadOnlyList<int> InnerWidthsOf(NetworkDescription d, TorchVisionResNetLayout layout)
+        => d.InnerWidths.Count > 0 ? d.InnerWidths : layout.DefaultInnerWidths();
 
     /// <summary>The description of the network once each layer keeps only its <paramref name="kept"/> filters.</summary>
     internal static NetworkDescription Pruned(NetworkDescription d, IReadOnlyList<PrunableLayer> layers, IReadOnlyDictionary<string, long[]> kept)

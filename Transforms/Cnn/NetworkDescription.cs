@@ -30,7 +30,8 @@ public sealed record NetworkDescription
 
     /// <summary>
     /// ResNet: the channels between the two convolutions of each residual block, block by block (what filter pruning
-    /// reduces); empty: each block's stage width.
+    /// reduces); torchvision ResNets: the channels after conv1 of each block (basic blocks), or after conv1 and conv2
+    /// (bottlenecks, two per block); empty: the network's own widths.
     /// </summary>
     public IReadOnlyList<int> InnerWidths { get; init; } = [];
 

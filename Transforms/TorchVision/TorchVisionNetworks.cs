@@ -33,6 +33,7 @@ internal static class TorchVisionNetworks
         return model switch
         {
             TorchVisionModel.MobileNetV3Large or TorchVisionModel.MobileNetV3Small => MobileNetV3(model, classes, description),
+            _ when description.InnerWidths.Count > 0 => new TorchVisionNetwork(model.ToString(), NarrowResNet(model, classes, description.InnerWidths), description),
             _ => new TorchVisionNetwork(model.ToString(), Build(model, classes, description.WidthMultiplier), description),
         };
     }
@@ -75,6 +76,28 @@ internal static class TorchVisionNetworks
         TorchVisionModel.VGG19BN => models.vgg19_bn(classes),
         _ => throw new ArgumentOutOfRangeException(nameof(model), model, "Unknown torchvision model."),
     };
+
+    /// <summary>
+    /// A torchvision ResNet whose blocks have the given inner widths (a pruned one): torchvision's own network around
+    /// blocks built here, so every name and operation outside the blocks is torchvision's.
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> NarrowResNet(TorchVisionModel model, int classes, IReadOnlyList<int> innerWidths)
+    {
+        var layout = TorchVisionResNetLayout.Of(model)
+            ?? throw new ArgumentException($"Only torchvision ResNets (not {model}) can have pruned inner widths.");
+        int perBlock = layout.InnerConvolutionsPerBlock, blockCount = layout.BlocksPerLayer.Sum();
+        if (innerWidths.Count != blockCount * perBlock || innerWidths.Any(w => w <= 0))
+            throw new ArgumentException($"{model} needs {blockCount * perBlock} positive inner widths ({perBlock} per block); got [{string.Join(", ", innerWidths)}].");
+        int next = 0;
+        TorchSharp.Modules.ResNet.BlockFunc block = (inputs, planes, stride, downsample, _, _, _, _) =>
+        {
+            int outputs = planes * (layout.Bottleneck ? 4 : 1), inner1 = innerWidths[next++];
+            return layout.Bottleneck
+                ? new NarrowBottleneck(inputs, inner1, innerWidths[next++], outputs, stride, downsample)
+                : new NarrowBasicBlock(inputs, inner1, outputs, stride, downsample);
+        };
+        return new TorchSharp.Modules.ResNet(model.ToString(), block, layout.Bottleneck ? 4 : 1, layout.BlocksPerLayer, classes, width_per_group: layout.WidthPerGroup);
+    }
 
     // TorchVision's mobilenet_v3_* take no class count and ignore a re-registered classifier, so the network is
     // re-assembled from their features and pooling with a classifier whose last layer has the class count.
