@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using MLExtensions.Distillation;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ public sealed class DistillationTests
         var images = TestData.ReadVectors(data.Test, "Features").Take(6).ToArray();
         var labels = data.Ml.Data.CreateEnumerable<KeyRow>(data.Test, reuseRowObject: false).Take(6).Select(r => (long)r.Label - 1).ToArray();
         var teacherScores = CnnTestData.Scores(teacherModel, data.Test).Take(6).ToArray();
-        var teacher = new TeacherProbabilities(teacherModel, "Features", FashionMnist.Shape, "Score", 10, keep: false);
+        var teacher = new TeacherProbabilities(teacherModel, TeacherInputs.For(data.Test.Schema["Features"], FashionMnist.Shape), "Score", 10, keep: false);
         var options = new DistillationOptions { Temperature = 3, Alpha = 0.3 };
         var objective = new DistillationObjective(teacher, options, labelSmoothing: 0);
 
@@ -75,7 +76,7 @@ public sealed class DistillationTests
         var ensemble = data.Ml.Transforms.AverageEnsemble(EnsembleCombination.Mean, member, other);
         var images = TestData.ReadVectors(data.Test, "Features").Take(40).ToArray();
         var expected = CnnTestData.Scores(ensemble, data.Test).Take(40).ToArray();
-        var teacher = new TeacherProbabilities(ensemble, "Features", FashionMnist.Shape, "Score", 10, keep: true);
+        var teacher = new TeacherProbabilities(ensemble, TeacherInputs.For(data.Test.Schema["Features"], FashionMnist.Shape), "Score", 10, keep: true);
 
         using var scope = NewDisposeScope();
         // Rows in another order than the data's, as a shuffled batch has them.
@@ -89,6 +90,35 @@ public sealed class DistillationTests
                 for (int k = 0; k < 10; k++)
                     Assert.AreEqual(expected[order[r]][k], actual[r * 10 + k], 1e-6, $"pass {pass}, batch row {r} (image {order[r]}), class {k}");
         }
+    }
+
+    [TestMethod]
+    public void ATeacherReadingAnImageColumnIsGivenTheSameImagesAndTeaches()
+    {
+        var ml = new MLContext(seed: 1);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ColourImages(ml, 8, seed: 2)).Transform(ColourImages(ml, 64, seed: 2));
+        var teacher = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => { o.FeatureColumnName = "Image"; o.Epochs = 6; o.LearningRate = 5e-3; })).Fit(keyed);
+        var expected = CnnTestData.Scores(teacher, keyed).Take(16).ToArray();
+        // The floats the student's batches hold for an image column: ExtractPixels' planar RGB scaled by 1/255.
+        var pixels = TestData.ReadVectors(ml.Transforms.ExtractPixels("Pixels", "Image", scaleImage: 1f / 255).Fit(keyed).Transform(keyed), "Pixels").Take(16).ToArray();
+        var probabilities = new TeacherProbabilities(teacher, TeacherInputs.For(keyed.Schema["Image"], new ImageShape(3, ImageSide, ImageSide)), "Score", 2, keep: false);
+
+        using (var scope = NewDisposeScope())
+        {
+            var batch = new TrainingBatch(tensor(pixels.SelectMany(p => p).ToArray(), [16, 3, ImageSide, ImageSide]), zeros(16, dtype: ScalarType.Int64), null,
+                Enumerable.Range(0, 16).Select(i => (long)i).ToArray());
+            var actual = probabilities.For(batch, CPU).data<float>().ToArray();
+            for (int r = 0; r < 16; r++)
+                for (int k = 0; k < 2; k++)
+                    Assert.AreEqual(expected[r][k], actual[r * 2 + k], 1e-6, $"image {r}, class {k}: the teacher saw another image");
+        }
+
+        var student = ml.MulticlassClassification.Trainers.DistillImageCnn(teacher,
+            CnnTestData.Tiny(o => { o.FeatureColumnName = "Image"; o.Epochs = 6; o.LearningRate = 5e-3; o.Widths = [4, 8]; o.HiddenUnits = 8; }),
+            new DistillationOptions { Alpha = 1 }).Fit(keyed);
+        var test = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ColourImages(ml, 8, seed: 2)).Transform(ColourImages(ml, 40, seed: 3));
+        double accuracy = ml.MulticlassClassification.Evaluate(student.Transform(test)).MicroAccuracy;
+        Assert.IsTrue(accuracy > 0.8, $"a student taught only by the teacher: {accuracy:P1} on red-or-blue images (chance 50 %)");
     }
 
     [TestMethod]
@@ -149,6 +179,27 @@ public sealed class DistillationTests
 
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.DistillImageCnn(teacher, CnnTestData.Tiny(), new DistillationOptions { Alpha = 1.5 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.DistillImageCnn(teacher, CnnTestData.Tiny(), new DistillationOptions { Temperature = 0 }));
+    }
+
+    private const int ImageSide = 12;
+
+    /// <summary>Reddish or bluish noise images in an MLImage column; ML.NET disposes images it has read, so every pass makes new ones.</summary>
+    private static IDataView ColourImages(MLContext ml, int count, int seed) => ml.Data.LoadFromEnumerable(new Reiterable<ColourImage>(() =>
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i => new ColourImage
+        {
+            Label = i % 2 == 0 ? "red" : "blue",
+            Image = MLImage.CreateFromPixels(ImageSide, ImageSide, MLPixelFormat.Rgba32, TintedNoise.Rgba(random, ImageSide, ImageSide, channel: i % 2 == 0 ? 0 : 2, tint: 0xC0)),
+        }).ToArray();
+    }));
+
+    private sealed class ColourImage
+    {
+        public string Label { get; set; } = "";
+
+        [ImageType(ImageSide, ImageSide)]
+        public MLImage? Image { get; set; }
     }
 
     private static Tensor Matrix(double[][] rows) => tensor(rows.SelectMany(r => r.Select(v => (float)v)).ToArray(), [rows.Length, rows[0].Length]);

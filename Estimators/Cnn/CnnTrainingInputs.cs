@@ -90,7 +90,7 @@ internal sealed class CnnTrainingInputs : IDisposable
     }
 
     // Encoded images are decoded to the options' size, in colour unless Channels says otherwise.
-    private static ImageShape? DeclaredShape(DataViewSchema schema, CnnTrainingOptions options)
+    internal static ImageShape? DeclaredShape(DataViewSchema schema, CnnTrainingOptions options)
         => options.DeclaredShape(defaultChannels: schema.GetColumnOrNull(options.FeatureColumnName) is { } column && ImageColumn.IsEncoded(column) ? 3 : 1);
 
     private static void WarnUnreadable(CnnTrainingSet set, string role, IChannel channel, string trainer)

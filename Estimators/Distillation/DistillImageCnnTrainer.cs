@@ -49,9 +49,9 @@ public sealed class DistillImageCnnTrainer : IEstimator<ImageCnnTransformer>
     public ImageCnnTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ImageColumn.Resolve(input.Schema, _student.FeatureColumnName, _student.DeclaredShape()).Shape;
+        var (column, shape) = ImageColumn.Resolve(input.Schema, _student.FeatureColumnName, CnnTrainingInputs.DeclaredShape(input.Schema, _student), allowMLImage: true);
         var labels = LabelKeys.FromColumn(FindLabel(input.Schema));
-        var teacher = new TeacherProbabilities(_teacher, _student.FeatureColumnName, shape, _distillation.TeacherScoreColumnName,
+        var teacher = new TeacherProbabilities(_teacher, TeacherInputs.For(column, shape), _distillation.TeacherScoreColumnName,
             labels.Count, keep: _student.Augmentation is null);
         CheckTeacher(teacher.EmptyView().Schema, labels);
 
@@ -77,7 +77,7 @@ public sealed class DistillImageCnnTrainer : IEstimator<ImageCnnTransformer>
         {
             throw new ArgumentException(
                 $"The teacher cannot score the student's images: it is given only the feature column '{_student.FeatureColumnName}' " +
-                $"(floats {featuresOnly[0].Type}) and said: {e.Message} Pass the fitted model without its label-mapping steps " +
+                $"({ImageColumn.Describe(featuresOnly[0].Type)}) and said: {e.Message} Pass the fitted model without its label-mapping steps " +
                 "(e.g. the ensemble or ImageCnn transformer itself), trained on the same feature column.", e);
         }
         var score = output.GetColumnOrNull(_distillation.TeacherScoreColumnName)

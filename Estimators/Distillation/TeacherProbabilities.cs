@@ -6,7 +6,8 @@ namespace MLExtensions.Distillation;
 
 /// <summary>
 /// The teacher's class probabilities for a training batch: the batch's images are handed to the teacher's
-/// <c>Transform</c> as the feature column it was trained on, and its probability column is read back. Without
+/// <c>Transform</c> as the feature column it was trained on (<see cref="TeacherInputs"/>), and its probability column
+/// is read back. Without
 /// augmentation every image looks the same in every epoch, so its probabilities are kept after the first time; a kept
 /// entry is used only while the image's checksum still matches (an inner run — a sanity check, a search trial —
 /// numbers other images the same way).
@@ -17,29 +18,28 @@ internal sealed class TeacherProbabilities
     private readonly string _scoreColumn;
     private readonly int _classes;
     private readonly bool _keep;
-    private readonly SchemaDefinition _featureSchema;
-    // Only builds the in-memory views handed to the teacher, which scores with its own environment.
-    private readonly MLContext _views = new();
+    private readonly TeacherInputs _inputs;
     private readonly Dictionary<long, KeptRow> _kept = new();
     private readonly object _gate = new();
 
-    internal TeacherProbabilities(ITransformer teacher, string featureColumn, ImageShape shape, string scoreColumn, int classes, bool keep)
+    internal TeacherProbabilities(ITransformer teacher, TeacherInputs inputs, string scoreColumn, int classes, bool keep)
     {
+        _inputs = inputs;
         _teacher = teacher;
         _scoreColumn = scoreColumn;
         _classes = classes;
         _keep = keep;
-        _featureSchema = FeatureSchema(featureColumn, shape);
     }
 
     /// <summary>An empty view with only the feature column: what the teacher will be given.</summary>
-    internal IDataView EmptyView() => _views.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), _featureSchema);
+    internal IDataView EmptyView() => _inputs.Empty();
 
     /// <summary>The teacher's probabilities [N, classes] for the batch's images, on <paramref name="device"/>.</summary>
     internal Tensor For(TrainingBatch batch, Device device)
     {
         var images = batch.Inputs.detach().cpu().contiguous().data<float>().ToArray();
         int count = batch.Count, size = images.Length / count;
+        var shape = new ImageShape((int)batch.Inputs.shape[1], (int)batch.Inputs.shape[2], (int)batch.Inputs.shape[3]);
         var probabilities = new float[count * _classes];
         var missing = new List<int>();
         lock (_gate)
@@ -53,14 +53,14 @@ internal sealed class TeacherProbabilities
             }
         }
         if (missing.Count > 0)
-            ScoreInto(images, size, missing, batch.Rows, probabilities);
+            ScoreInto(images, shape, missing, batch.Rows, probabilities);
         return tensor(probabilities, [count, _classes]).to(device);
     }
 
-    private void ScoreInto(float[] images, int size, List<int> rows, IReadOnlyList<long> positions, float[] probabilities)
+    private void ScoreInto(float[] images, ImageShape shape, List<int> rows, IReadOnlyList<long> positions, float[] probabilities)
     {
-        var view = _views.Data.LoadFromEnumerable(rows.Select(i => new FeatureRow { Features = images.AsSpan(i * size, size).ToArray() }), _featureSchema);
-        var scored = _teacher.Transform(view);
+        int size = shape.Size;
+        var scored = _teacher.Transform(_inputs.Of(images, shape, rows));
         var column = scored.Schema.GetColumnOrNull(_scoreColumn)
             ?? throw new InvalidOperationException($"The teacher's output has no column '{_scoreColumn}'.");
         using var cursor = scored.GetRowCursor([column]);
@@ -88,18 +88,5 @@ internal sealed class TeacherProbabilities
         return sum + weighted * 1e-7;
     }
 
-    private static SchemaDefinition FeatureSchema(string featureColumn, ImageShape shape)
-    {
-        var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[0].ColumnName = featureColumn;
-        schema[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, shape.Channels, shape.Height, shape.Width);
-        return schema;
-    }
-
     private sealed record KeptRow(double Checksum, float[] Probabilities);
-
-    private sealed class FeatureRow
-    {
-        public float[] Features { get; set; } = [];
-    }
 }

@@ -86,6 +86,7 @@ internal static class ImageColumn
 
     internal static string Describe(DataViewType type) => type switch
     {
+        ImageDataViewType => "images (MLImage)",
         VectorDataViewType { IsKnownSize: false } v => $"a variable-length vector of {v.ItemType}",
         VectorDataViewType v => $"a vector of {v.ItemType} with dimensions [{string.Join(", ", v.Dimensions)}]",
         _ => $"a scalar {type}",
