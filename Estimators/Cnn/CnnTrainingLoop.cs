@@ -24,6 +24,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
     private CallbackList _callbacks = null!;
     private nn.Module<Tensor, Tensor> _runner = null!;
     private TrainingObjective _objective = null!;
+    private MixedPrecisionForward? _mixedPrecision;
 
     /// <summary>Trains <paramref name="network"/> (already on the training device) in place, as <paramref name="plan"/> says.</summary>
     /// <param name="resume">A checkpoint to continue from, or null to start at the first epoch.</param>
@@ -44,6 +45,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
             options.CheckpointDirectory is { } directory ? new Checkpointing(directory, checkpoints, resume is not null) : null));
         _runner = plan.Cache?.Head ?? network;
         _objective = options.Objective ?? TrainingObjective.CrossEntropy(options.LabelSmoothing);
+        using var mixedPrecision = _mixedPrecision = MixedPrecision(plan);
         try
         {
             Fit(checkpoints, resume);
@@ -110,7 +112,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
             return;
         _state.ApplyLearningRate();
         _state.Batch = _data.Batch(step);
-        _state.Logits = _runner.forward(_state.Batch.Inputs);
+        _state.Logits = _mixedPrecision?.Forward(_state.Batch.Inputs) ?? _runner.forward(_state.Batch.Inputs);
         _state.Loss = _objective.Loss(_state.Logits, _state.Batch);
         _callbacks.Loss(_state);
         if (!_state.StopRequested)
@@ -123,12 +125,23 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         var optimizer = _state.Optimizer;
         optimizer.zero_grad();
         _state.Loss!.backward();
+        _mixedPrecision?.TakeGradients();
         _callbacks.Backward(_state);
         optimizer.step();
         _state.GlobalStep++;
         _callbacks.Step(_state);
         _state.RecordBatch();
         _callbacks.BatchEnd(_state);
+    }
+
+    // A linear probe on cached body features is one small matrix product: nothing to gain.
+    private MixedPrecisionForward? MixedPrecision(TrainingPlan plan)
+    {
+        if (!options.MixedPrecision || plan.Cache is not null)
+            return null;
+        var shadow = NetworkFactory.Create(run.Description);
+        shadow.to(device);
+        return new MixedPrecisionForward(_runner, shadow);
     }
 
     private void Validate(Stopwatch clock)

@@ -31,6 +31,8 @@ internal sealed class TrainingIdentity
         ("augmentation", options.Augmentation is { } a ? $"{string.Join(", ", a.Operations.Select(o => o.GetType().Name))} (seed {a.Seed?.ToString() ?? "from the trainer's"})" : "none"),
         ("weight averaging", options.WeightAveraging?.ToString() ?? "none"),
         ("cached body features", plan.Cache is null ? "no" : "yes"),
+        // Recorded only when on, so checkpoints written before the option existed still resume.
+        .. (options.MixedPrecision ? [("precision", "bfloat16 forward and backward, float32 weights")] : Array.Empty<(string, string)>()),
     ]);
 
     internal void WriteTo(CheckpointState checkpoint)
