@@ -19,7 +19,7 @@ public sealed class SmallImageRecipeTests
         Assert.AreEqual(0.1, o.LabelSmoothing);
         Assert.IsInstanceOfType<ExponentialMovingAverage>(o.WeightAveraging);
         Assert.AreEqual(TestTimeAugmentation.HorizontalFlip, o.TestTimeAugmentation);
-        Assert.AreEqual((128, 1), (o.BatchSize, o.Seed));
+        Assert.AreEqual((128, 1, true), (o.BatchSize, o.Seed, o.MixedPrecision));
     }
 
     [TestMethod]
@@ -32,7 +32,7 @@ public sealed class SmallImageRecipeTests
         Assert.IsInstanceOfType<CosineSchedule>(o.Schedule);
         Assert.IsNull(o.Augmentation);
         Assert.IsNull(o.WeightAveraging);
-        Assert.AreEqual((0.0, TestTimeAugmentation.None, 7, 3), (o.LabelSmoothing, o.TestTimeAugmentation, o.Epochs, o.Seed));
+        Assert.AreEqual((0.0, TestTimeAugmentation.None, 7, 3, false), (o.LabelSmoothing, o.TestTimeAugmentation, o.Epochs, o.Seed, o.MixedPrecision));
     }
 
     [TestMethod]

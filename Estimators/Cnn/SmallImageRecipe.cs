@@ -34,21 +34,24 @@ public enum RecipeIngredients
     /// <summary>Scoring averages each image with its mirror image (test-time augmentation).</summary>
     FlipAtTestTime = 128,
 
+    /// <summary>bfloat16 forward and backward passes with float32 weights (<c>MixedPrecision</c>): more epochs in the same time on CPUs with AVX-512 BF16.</summary>
+    MixedPrecision = 256,
+
     /// <summary>The whole recipe.</summary>
-    All = ResidualNetwork | SgdNesterov | OneCycle | FlipAndCrop | RandomErasing | LabelSmoothing | WeightAveraging | FlipAtTestTime,
+    All = ResidualNetwork | SgdNesterov | OneCycle | FlipAndCrop | RandomErasing | LabelSmoothing | WeightAveraging | FlipAtTestTime | MixedPrecision,
 }
 
 /// <summary>
 /// A tested preset for small images (up to about 64×64 pixels, grey or colour, such as Fashion-MNIST or CIFAR) that
 /// is trained from scratch: a residual network with SGD, a one-cycle schedule, flips, crops, random erasing, label
-/// smoothing, weight averaging and mirror-image test-time augmentation. The default epoch count fits about 30 minutes
+/// smoothing, weight averaging, mirror-image test-time augmentation and bfloat16 mixed precision. The default epoch count fits about 30 minutes
 /// of training on full Fashion-MNIST on two CPU cores. It returns ordinary options: change anything before training.
 /// </summary>
 /// <example><c>mlContext.MulticlassClassification.Trainers.ImageCnn(SmallImageRecipe.Options())</c></example>
 public static class SmallImageRecipe
 {
     /// <summary>Epochs that fit about 30 minutes of training on full Fashion-MNIST (60,000 images of 28×28) on two CPU cores.</summary>
-    public const int DefaultEpochs = 16;
+    public const int DefaultEpochs = 24;
 
     /// <summary>
     /// Trainer options for the recipe with <paramref name="ingredients"/> (default: all of them), trained
@@ -69,6 +72,7 @@ public static class SmallImageRecipe
         options.LabelSmoothing = ingredients.HasFlag(RecipeIngredients.LabelSmoothing) ? 0.1 : 0;
         options.WeightAveraging = ingredients.HasFlag(RecipeIngredients.WeightAveraging) ? MLExtensions.WeightAveraging.Ema(0.999) : null;
         options.TestTimeAugmentation = ingredients.HasFlag(RecipeIngredients.FlipAtTestTime) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
+        options.MixedPrecision = ingredients.HasFlag(RecipeIngredients.MixedPrecision);
         return options;
     }
 
