@@ -8,15 +8,16 @@ public sealed class DistillationOptions
 {
     /// <summary>
     /// Temperature T that softens both networks' probabilities; above 1 it shows more of how the teacher ranks the wrong
-    /// classes (which shirts look like coats). Greater than 0; default 4.
+    /// classes (which shirts look like coats). Greater than 0; default 2 (on Fashion-MNIST, T = 2 with α = 0.5 beat
+    /// training alone for both students of the distillation benchmark; T = 4 with α = 0.9 did not).
     /// </summary>
-    public double Temperature { get; set; } = 4;
+    public double Temperature { get; set; } = 2;
 
     /// <summary>
     /// Weight α of the teacher's term; 1 − α weighs cross-entropy on the labels. In [0, 1]; 0 is plain training (the
-    /// teacher is never asked), 1 ignores the labels. Default 0.9.
+    /// teacher is never asked), 1 ignores the labels. Default 0.5.
     /// </summary>
-    public double Alpha { get; set; } = 0.9;
+    public double Alpha { get; set; } = 0.5;
 
     /// <summary>The teacher's class-probability column (one slot per class, in the label's key order). Default "Score".</summary>
     public string TeacherScoreColumnName { get; set; } = "Score";

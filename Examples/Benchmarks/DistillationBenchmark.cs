@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.ML;
 using MLExtensions;
 
@@ -21,17 +22,18 @@ internal static class DistillationBenchmark
         var memberAccuracies = teacher.Members.Select(Accuracy).ToArray();
         double teacherAccuracy = Accuracy(teacher);
 
-        var rows = new List<(string Model, long Parameters, double Accuracy, double Minutes)>
+        var rows = new List<(string Model, long Parameters, double Accuracy, string Training)>
         {
-            ($"teacher: mean of {members} members ({teacherMinutes:F1} min to train)", teacher.Members.Cast<ImageCnnTransformer>().Sum(Parameters), teacherAccuracy, teacherMinutes),
+            ($"teacher: mean of {members} members", teacher.Members.Cast<ImageCnnTransformer>().Sum(Parameters), teacherAccuracy, FormatMinutes(teacherMinutes)),
         };
         foreach (var (name, configure, isMemberOne) in Students())
         {
             // A member is trained with exactly these options and seed 1, and CPU training is deterministic: member 1 is that run.
-            var alone = isMemberOne ? ((ImageCnnTransformer)teacher.Members[0], double.NaN) : Train(ml, train, epochs, configure, null, $"{name}, alone");
+            var alone = isMemberOne ? ((ImageCnnTransformer)teacher.Members[0], teacherMinutes / members) : Train(ml, train, epochs, configure, null, $"{name}, alone");
             var distilled = Train(ml, train, epochs, configure, (teacher, distillation), $"{name}, distilled");
-            rows.Add(($"{name}, alone{(isMemberOne ? " (the teacher's member 1)" : "")}", Parameters(alone.Item1), Accuracy(alone.Item1), alone.Item2));
-            rows.Add(($"**{name}, distilled**", Parameters(distilled.Model), Accuracy(distilled.Model), distilled.Minutes));
+            rows.Add(($"{name}, alone{(isMemberOne ? " (the teacher's member 1)" : "")}", Parameters(alone.Item1), Accuracy(alone.Item1),
+                      isMemberOne ? $"{FormatMinutes(alone.Item2)} (1/{members} of the teacher's)" : FormatMinutes(alone.Item2)));
+            rows.Add(($"**{name}, distilled**", Parameters(distilled.Model), Accuracy(distilled.Model), FormatMinutes(distilled.Minutes)));
         }
 
         Console.WriteLine();
@@ -40,8 +42,8 @@ internal static class DistillationBenchmark
         Console.WriteLine();
         Console.WriteLine("| model | parameters | test accuracy | training |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
-        foreach (var (model, parameters, accuracy, minutes) in rows)
-            Console.WriteLine($"| {model} | {parameters:N0} | {accuracy:P2} | {minutes:F1} min |");
+        foreach (var (model, parameters, accuracy, training) in rows)
+            Console.WriteLine($"| {model} | {parameters:N0} | {accuracy:P2} | {training} |");
     }
 
     private static IEnumerable<(string Name, Action<ImageCnnTrainer.Options> Configure, bool IsMemberOne)> Students()
@@ -63,7 +65,7 @@ internal static class DistillationBenchmark
         if (File.Exists(path))
         {
             Console.WriteLine($"Teacher: {path} (delete it to train the ensemble again)");
-            return ((AverageEnsembleTransformer)ml.Model.Load(path, out _), double.NaN);
+            return ((AverageEnsembleTransformer)ml.Model.Load(path, out _), ReadMinutes(path));
         }
         var clock = Stopwatch.StartNew();
         var options = Options(epochs);
@@ -71,9 +73,18 @@ internal static class DistillationBenchmark
         var teacher = ml.MulticlassClassification.Trainers.AverageEnsemble(options, members).Fit(train);
         double minutes = clock.Elapsed.TotalMinutes;
         ml.Model.Save(teacher, train.Schema, path);
+        File.WriteAllText(MinutesPath(path), minutes.ToString("R", CultureInfo.InvariantCulture));
         Console.WriteLine($"Teacher saved to {path}");
         return (teacher, minutes);
     }
+
+    private static string MinutesPath(string teacherPath) => teacherPath + ".minutes";
+
+    /// <summary>The training time stored beside a saved teacher; NaN (printed as "not recorded") for a teacher saved without it.</summary>
+    private static double ReadMinutes(string teacherPath) =>
+        File.Exists(MinutesPath(teacherPath)) ? double.Parse(File.ReadAllText(MinutesPath(teacherPath)), CultureInfo.InvariantCulture) : double.NaN;
+
+    private static string FormatMinutes(double minutes) => double.IsNaN(minutes) ? "not recorded" : $"{minutes:F1} min";
 
     private static (ImageCnnTransformer Model, double Minutes) Train(MLContext ml, IDataView train, int epochs, Action<ImageCnnTrainer.Options> configure,
         (ITransformer Teacher, DistillationOptions Options)? distill, string label)
