@@ -22,7 +22,7 @@ public enum RecipeIngredients
     /// <summary>Horizontal flips and 2-pixel random crops.</summary>
     FlipAndCrop = 8,
 
-    /// <summary>Random erasing (probability 0.5, 2 % to 33 % of the area).</summary>
+    /// <summary>Random erasing (probability 0.25, 2 % to 33 % of the area).</summary>
     RandomErasing = 16,
 
     /// <summary>Label smoothing 0.1.</summary>
@@ -51,7 +51,7 @@ public enum RecipeIngredients
 public static class SmallImageRecipe
 {
     /// <summary>Epochs that fit about 30 minutes of training on full Fashion-MNIST (60,000 images of 28×28) on two CPU cores.</summary>
-    public const int DefaultEpochs = 24;
+    public const int DefaultEpochs = 26;
 
     /// <summary>
     /// Trainer options for the recipe with <paramref name="ingredients"/> (default: all of them), trained
@@ -75,6 +75,9 @@ public static class SmallImageRecipe
         options.MixedPrecision = ingredients.HasFlag(RecipeIngredients.MixedPrecision);
         return options;
     }
+
+    // Half the usual 0.5: at 0.5 the network still fitted its augmented training images no better than the test set at the last epoch.
+    private const double ErasingProbability = 0.25;
 
     private static void Network(ImageCnnTrainer.Options options, bool residual)
     {
@@ -110,7 +113,7 @@ public static class SmallImageRecipe
         if (flipAndCrop)
             augmentation.HorizontalFlip().RandomCrop(padding: 2);
         if (erasing)
-            augmentation.RandomErasing(0.5);
+            augmentation.RandomErasing(ErasingProbability);
         return augmentation;
     }
 }

@@ -9,9 +9,9 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
 //   dotnet run -c Release --project Examples/Benchmarks -- --soak [--rounds 20]   (uptime: Fit + 10,000 PredictionEngine calls per round, RSS growth, latency)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
-//   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 4] [--alpha 0.9]   (students alone and distilled from the ensemble)
+//   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 2] [--alpha 0.5]   (students alone and distilled from the ensemble)
 //   dotnet run -c Release --project Examples/Benchmarks -- --prune [--architecture SimpleConvNet] [--epochs 15] [--fine-tune-epochs 3]   (filter pruning at 0/25/50/75 %)
-//   dotnet run -c Release --project Examples/Benchmarks -- --recipe [--epochs 24] [--members 5] [--ablation] [--runs-folder recipe-runs]   (SmallImageRecipe: one model, ensemble, ablation)
+//   dotnet run -c Release --project Examples/Benchmarks -- --recipe [--epochs 26] [--members 5] [--ablation] [--runs-folder recipe-runs]   (SmallImageRecipe: one model, ensemble, ablation)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
