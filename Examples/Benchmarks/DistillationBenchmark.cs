@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML;
 using MLExtensions;
 
@@ -62,28 +61,22 @@ internal static class DistillationBenchmark
 
     private static (AverageEnsembleTransformer Teacher, double Minutes) Teacher(MLContext ml, IDataView train, int members, int epochs, string path)
     {
-        if (File.Exists(path))
+        if (TimedModelFile.Load(ml, path) is { } saved)
         {
             Console.WriteLine($"Teacher: {path} (delete it to train the ensemble again)");
-            return ((AverageEnsembleTransformer)ml.Model.Load(path, out _), ReadMinutes(path));
+            return ((AverageEnsembleTransformer)saved.Model, saved.Minutes);
         }
         var clock = Stopwatch.StartNew();
         var options = Options(epochs);
         options.OnEpochEnd = e => Console.WriteLine($"  teacher member: {e}");
         var teacher = ml.MulticlassClassification.Trainers.AverageEnsemble(options, members).Fit(train);
         double minutes = clock.Elapsed.TotalMinutes;
-        ml.Model.Save(teacher, train.Schema, path);
-        File.WriteAllText(MinutesPath(path), minutes.ToString("R", CultureInfo.InvariantCulture));
+        TimedModelFile.Save(ml, teacher, train.Schema, path, minutes);
         Console.WriteLine($"Teacher saved to {path}");
         return (teacher, minutes);
     }
 
-    private static string MinutesPath(string teacherPath) => teacherPath + ".minutes";
-
-    /// <summary>The training time stored beside a saved teacher; NaN (printed as "not recorded") for a teacher saved without it.</summary>
-    private static double ReadMinutes(string teacherPath) =>
-        File.Exists(MinutesPath(teacherPath)) ? double.Parse(File.ReadAllText(MinutesPath(teacherPath)), CultureInfo.InvariantCulture) : double.NaN;
-
+    /// <summary>A teacher saved without its minutes has NaN: "not recorded".</summary>
     private static string FormatMinutes(double minutes) => double.IsNaN(minutes) ? "not recorded" : $"{minutes:F1} min";
 
     private static (ImageCnnTransformer Model, double Minutes) Train(MLContext ml, IDataView train, int epochs, Action<ImageCnnTrainer.Options> configure,

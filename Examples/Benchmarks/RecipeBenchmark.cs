@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML;
 using MLExtensions;
 
@@ -90,19 +89,19 @@ internal sealed class RecipeRuns(MLContext ml, IDataView train, string folder, i
 
     internal Run Get(string name, RecipeIngredients ingredients, int seed)
     {
-        string zip = Path.Combine(folder, $"{name}-{epochs}ep.zip"), minutesFile = Path.ChangeExtension(zip, ".minutes");
-        if (File.Exists(zip) && File.Exists(minutesFile))
+        string zip = Path.Combine(folder, $"{name}-{epochs}ep.zip");
+        // A run saved without its minutes is trained again: the benchmark reports every run's wall time.
+        if (TimedModelFile.Load(ml, zip) is { } saved && !double.IsNaN(saved.Minutes))
         {
             Console.WriteLine($"  {name}: {zip} (delete it to train again)");
-            return new((ImageCnnTransformer)ml.Model.Load(zip, out _), double.Parse(File.ReadAllText(minutesFile), CultureInfo.InvariantCulture));
+            return new((ImageCnnTransformer)saved.Model, saved.Minutes);
         }
         var options = SmallImageRecipe.Options(epochs, ingredients, seed);
         options.OnEpochEnd = e => Console.WriteLine($"  {name}: {e}");
         var clock = Stopwatch.StartNew();
         var model = ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(train);
         double minutes = clock.Elapsed.TotalMinutes;
-        ml.Model.Save(model, train.Schema, zip);
-        File.WriteAllText(minutesFile, minutes.ToString("F2", CultureInfo.InvariantCulture));
+        TimedModelFile.Save(ml, model, train.Schema, zip, minutes);
         return new(model, minutes);
     }
 }

@@ -9,10 +9,10 @@ namespace MLExtensions.Native;
 /// </summary>
 /// <remarks>
 /// glibc's default mmap threshold starts at 128 kB and only rises as mmapped blocks are freed, and it trims the heap
-/// as soon as 2 × that threshold lies free at its top. A small residual network's activations (0.5-4 MB per tensor
+/// as soon as 2 × that threshold lies free at its top. A small residual network's activations (0.4-3 MB per tensor
 /// at batch 128) therefore kept landing on fresh mappings: on ResNet-20 at 28×28 with bfloat16, 2-4 million page
 /// faults per epoch of 12,800 images and a fifth of the CPU time in the kernel. With these settings the faults drop
-/// to none and an epoch takes about three quarters of the time, for about 250 MB more peak memory. Tensors of 4 MB
+/// to none and an epoch takes about three quarters of the time, for about 270 MB more peak memory. Tensors of 4 MB
 /// and more still get their own mapping, backed by huge pages (<see cref="HugePageTensors"/>). The settings are the
 /// ones <c>GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456</c> gives, made
 /// with <c>mallopt</c> so that no launch script is needed. Any malloc setting the user made (in <c>GLIBC_TUNABLES</c>

@@ -21,13 +21,14 @@ if (args is ["huge-pages"])
 
 if (args is ["heap-reuse"])
 {
+    const int rows = 1024;
     var recipeMl = new MLContext(seed: 1);
-    var images = recipeMl.Data.Cache(ResumeScenario.Data(recipeMl, rows: 1024));
+    var images = recipeMl.Data.Cache(ResumeScenario.Data(recipeMl, rows));
     var recipe = SmallImageRecipe.Options(epochs: 1);
     recipeMl.MulticlassClassification.Trainers.ImageCnn(recipe).Fit(images).Dispose();
     long before = MinorPageFaults();
     recipeMl.MulticlassClassification.Trainers.ImageCnn(recipe).Fit(images).Dispose();
-    Console.WriteLine($"FAULTS {(MinorPageFaults() - before) / (1024 / recipe.BatchSize)}");
+    Console.WriteLine($"FAULTS {(MinorPageFaults() - before) / (rows / recipe.BatchSize)}");
     return 0;
 }
 
