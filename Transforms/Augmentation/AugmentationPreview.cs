@@ -34,6 +34,7 @@ internal static class AugmentationPreview
             throw new InvalidOperationException($"Column '{column}' has no rows to preview.");
 
         float[] augmented;
+        Native.TorchRuntime.EnsureAvailable();
         using (var scope = NewDisposeScope())
         using (no_grad())
         using (var context = new AugmentationContext(seed, CPU))

@@ -15,7 +15,8 @@ internal static class TorchRuntime
             throw new InvalidOperationException(
                 $"MLExtensions could not load TorchSharp's native libraries (LibTorchSharp and libtorch) on {SupportedPlatforms.Current()}. " +
                 "Check that the application references the libtorch backend package (TorchSharp-cpu, which the MLExtensions " +
-                "package brings, or TorchSharp-cuda-linux), and that a publish for one platform (-r <rid>) runs on that platform. " +
+                "package brings, or TorchSharp-cuda-linux), or, built with -p:TorchBackend=external, that LD_LIBRARY_PATH names a " +
+                "libtorch folder (such as a PyTorch install's torch/lib), and that a publish for one platform (-r <rid>) runs on that platform. " +
                 $"Native resolver: {LibTorchSharpLoader.LastDiagnostic ?? "not consulted"}. TorchSharp said: {FirstLine(failure.Message)}",
                 failure);
     }
