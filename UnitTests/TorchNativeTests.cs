@@ -104,6 +104,11 @@ public sealed class TorchNativeTests
             Assert.AreEqual(DeviceType.CPU, ComputeDeviceResolver.Resolve(ComputeDevice.Auto).type);
             var e = Assert.ThrowsExactly<InvalidOperationException>(() => ComputeDeviceResolver.Resolve(ComputeDevice.Cuda));
             StringAssert.Contains(e.Message, "TorchBackend=cuda");
+            // This machine runs the CPU libtorch: the reason names the missing library and both ways to a CUDA build.
+            var reason = ComputeDeviceResolver.CudaUnavailableReason!;
+            StringAssert.Contains(reason, "libtorch_cuda could not be loaded");
+            StringAssert.Contains(reason, "TorchBackend=external");
+            StringAssert.Contains(e.Message, reason);
         }
     }
 

@@ -23,6 +23,8 @@ internal static class CnnFit
         if (options.SanityCheckFirst)
             RequireSane(host, options, input, channel, trainer);
         var device = ComputeDeviceResolver.Resolve(options.Device);
+        if (options.Device == ComputeDevice.Auto && device.type == TorchSharp.DeviceType.CPU)
+            channel.Info(MessageSensitivity.None, $"{trainer}: ComputeDevice.Auto trains on the CPU: {ComputeDeviceResolver.CudaUnavailableReason}");
         using var resume = FindCheckpoint(options, device, channel, trainer);
         int seed = options.Seed ?? (resume is null ? host.Rand.Next() : SeedOf(resume));
         using var inputs = CnnTrainingInputs.Read(input, options, seed, host, channel, trainer);

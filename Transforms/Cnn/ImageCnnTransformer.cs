@@ -4,6 +4,7 @@ using MLExtensions.Cnn;
 using MLExtensions.Images;
 using MLExtensions.Mapping;
 using MLExtensions.MLNetInternals;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLExtensions;
@@ -89,6 +90,23 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
     {
         ThrowIfDisposed();
         return new(Description, _network.Acquire(), Device, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, views);
+    }
+
+    /// <summary>
+    /// The same trained model scoring on <paramref name="device"/> (a loaded model scores on the CPU until moved): a
+    /// copy of the network there, or this network shared when it is there already. Dispose the copy when done.
+    /// </summary>
+    public ImageCnnTransformer OnDevice(ComputeDevice device)
+    {
+        ThrowIfDisposed();
+        var target = ComputeDeviceResolver.Resolve(device);
+        if (target.type == Device.type)
+            return WithTestTimeAugmentation(TestTimeAugmentation);
+        var module = NetworkFactory.Create(Description);
+        module.to(target);
+        using (no_grad())
+            module.load_state_dict(_scorer.Module.state_dict());
+        return new(Description, module, target, _labels, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName, History, InferenceBatchSize, TestTimeAugmentation);
     }
 
     /// <summary>

@@ -60,6 +60,11 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
     /// <summary>How the members' probabilities are combined.</summary>
     public EnsembleCombination Combination { get; }
 
+    /// <summary>The same ensemble scoring on <paramref name="device"/>: every member's network copied there (see <see cref="ScoringDevice.OnDevice"/>).</summary>
+    public AverageEnsembleTransformer OnDevice(ComputeDevice device)
+        => new(Members.Select(member => member.OnDevice(device)).ToArray(), Combination,
+               Combination == EnsembleCombination.WeightedMean ? Weights : null, ScoreColumnName, PredictedLabelColumnName);
+
     /// <summary>Disposes every member that holds native memory.</summary>
     public void Dispose()
     {
