@@ -12,6 +12,8 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 2] [--alpha 0.5]   (students alone and distilled from the ensemble)
 //   dotnet run -c Release --project Examples/Benchmarks -- --prune [--architecture SimpleConvNet] [--epochs 15] [--fine-tune-epochs 3]   (filter pruning at 0/25/50/75 %)
 //   dotnet run -c Release --project Examples/Benchmarks -- --recipe [--epochs 26] [--members 5] [--ablation] [--runs-folder recipe-runs]   (SmallImageRecipe: one model, ensemble, ablation)
+//   dotnet run -c Release --project Examples/Benchmarks -- --versus-pytorch [--device auto|cpu|cuda] [--rows 60000] [--epochs 3] [--repeats 1] [--data DIR] [--python /usr/bin/python3] [--script tools/gpu/pytorch_speed.py]   (training and inference images/s against plain PyTorch)
+//   dotnet run -c Release --project Examples/Benchmarks -- --cuda-selftest OUTDIR [--subset] [--device cpu]   (device tests on a GPU machine, or a dry run on the CPU; exit code = failed checks)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
@@ -34,7 +36,12 @@ int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
 bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, distillOnly = false, pruneOnly = false;
-bool recipeOnly = false, ablation = false;
+bool recipeOnly = false, ablation = false, versusPyTorch = false;
+var device = ComputeDevice.Auto;
+int? rowsOption = null;
+string? dataDirectory = null;
+string python = "/usr/bin/python3", pyTorchScript = "tools/gpu/pytorch_speed.py";
+string? selfTestFolder = null;
 int? membersOption = null;
 string recipeFolder = "recipe-runs";
 string teacherPath = "distillation-teacher.zip";
@@ -64,6 +71,13 @@ for (int i = 0; i < args.Length; i++)
         case "--alpha": distillation.Alpha = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--prune": pruneOnly = true; break;
         case "--recipe": recipeOnly = true; break;
+        case "--versus-pytorch": versusPyTorch = true; break;
+        case "--cuda-selftest": selfTestFolder = args[++i]; break;
+        case "--device": device = Enum.Parse<ComputeDevice>(args[++i], ignoreCase: true); break;
+        case "--rows": rowsOption = int.Parse(args[++i]); break;
+        case "--data": dataDirectory = args[++i]; break;
+        case "--python": python = args[++i]; break;
+        case "--script": pyTorchScript = args[++i]; break;
         case "--ablation": ablation = true; break;
         case "--runs-folder": recipeFolder = args[++i]; break;
         case "--fine-tune-epochs": fineTuneEpochs = int.Parse(args[++i]); break;
@@ -98,7 +112,8 @@ for (int i = 0; i < args.Length; i++)
                                              "--augmentation [--blocks N], --ensemble [--members N] [--augment | --snapshots], --transfer [--budgets 3,10,30] [--pretrain-epochs N] [--draws N] [--architecture A], " +
                                              "--averaging [--architecture A] [--epochs N] [--blocks N] [--ema-decay D] [--swa-start K], " +
                                              "--distill [--members N] [--epochs N] [--teacher FILE] [--temperature T] [--alpha A], --prune [--architecture A] [--epochs N] [--fine-tune-epochs N], " +
-                                             "--recipe [--epochs N] [--members N] [--ablation] [--runs-folder DIR]).");
+                                             "--recipe [--epochs N] [--members N] [--ablation] [--runs-folder DIR], " +
+                                             "--versus-pytorch [--device D] [--rows N] [--epochs N] [--repeats N] [--data DIR] [--python PATH] [--script PATH], --cuda-selftest DIR).");
     }
 int epochs = epochsOption ?? 3;
 const double lr = 1e-3, dropout = 0.25;
@@ -113,7 +128,14 @@ if (photosChild is not null)
     return 0;
 }
 var ml = new MLContext(seed);
-var data = ml.Data.LoadFashionMnist(source);
+var data = ml.Data.LoadFashionMnist(source, dataDirectory);
+if (selfTestFolder is not null)
+    return CudaSelfTest.Run(ml, data, selfTestFolder, device == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Cuda);
+if (versusPyTorch)
+{
+    VersusPyTorchBenchmark.Run(ml, data, new(device, rowsOption ?? 60_000, epochsOption ?? 3, repeats, dataDirectory ?? Environment.GetEnvironmentVariable(FashionMnist.DirectoryVariable) ?? FashionMnist.DebianDirectory, python, pyTorchScript));
+    return 0;
+}
 if (photos is int photoCount)
 {
     Console.WriteLine($"Photo folder benchmark, {Environment.ProcessorCount} cores");
