@@ -39,6 +39,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
             ValidationInputs = data.SeesImages && data.Validation is { } validation ? () => validation.InOrder(data.BatchSize) : null,
             ValidationLabels = data.Validation?.Labels,
             ClassNames = run.Classes,
+            Reads = HostReads.For(device, options.HostReadInterval),
         };
         var checkpoints = new CnnCheckpoints(TrainingIdentity.Of(run.Trainer, run.Description, run.Classes, options, plan, data, seed), _state, data);
         _callbacks = checkpoints.Callbacks = new CallbackList(CnnTrainingCallbacks.For(options, plan, host,
@@ -53,6 +54,7 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         finally
         {
             _state.OptimizerOrNull?.Dispose();
+            _state.ReleaseSums();
         }
         network.eval();
         ReportEnd();
@@ -152,11 +154,13 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
         _callbacks.ValidationEnd(_state);
     }
 
+    // Sums on the device, read once: a read per batch would make the host wait for the GPU every batch.
     private (double Loss, double Accuracy) Evaluate(SetBatches validation)
     {
         _runner.eval();
-        long start = 0, correct = 0;
-        double lossSum = 0;
+        long start = 0;
+        using var lossSum = zeros(1, ScalarType.Float64, device);
+        using var correct = zeros(1, ScalarType.Int64, device);
         using (no_grad())
             foreach (var inputs in validation.InOrder(EvaluationBatchSize))
                 using (inputs)
@@ -164,11 +168,11 @@ internal sealed class CnnTrainingLoop(CnnTrainingOptions options, CnnTrainingRun
                     using var scope = NewDisposeScope();
                     var logits = _runner.forward(inputs);
                     var y = validation.Labels.narrow(0, start, inputs.shape[0]);
-                    lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
+                    correct.add_(logits.argmax(1).eq(y).sum());
                     start += inputs.shape[0];
                 }
-        return (lossSum / start, (double)correct / start);
+        return (lossSum.item<double>() / start, (double)correct.item<long>() / start);
     }
 
     // CUDA's generator (dropout on the GPU) cannot be saved in a checkpoint, so each epoch seeds it from the run's

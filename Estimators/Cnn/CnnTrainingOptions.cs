@@ -166,8 +166,14 @@ public abstract class CnnTrainingOptions
     /// <summary>Called after every epoch with its metrics. Default null.</summary>
     public Action<EpochMetrics>? OnEpochEnd { get; set; }
 
-    /// <summary>Called after every step, e.g. to draw a progress bar. Default null.</summary>
+    /// <summary>
+    /// Called after every step on the CPU, e.g. to draw a progress bar; on CUDA after every 25th step and each
+    /// epoch's last, because reading the running loss makes the host wait for the GPU. Default null.
+    /// </summary>
     public Action<TrainingProgress>? OnProgress { get; set; }
+
+    /// <summary>Steps between reads from the device (null: every step on the CPU, 25 on CUDA); tests set it on the CPU.</summary>
+    internal int? HostReadInterval { get; set; }
 
     /// <summary>
     /// Callbacks that act on the training events (see <see cref="TrainingCallback"/>), run among the built-in ones

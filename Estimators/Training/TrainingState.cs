@@ -1,5 +1,6 @@
 using Microsoft.ML.Runtime;
 using MLExtensions.Cnn;
+using MLExtensions.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,8 +21,9 @@ public sealed class TrainingState
     private optim.Optimizer? _optimizer;
     private Tensor? _loss;
     private double? _lossValue;
-    private double _lossSum;
-    private long _correct;
+    private Tensor? _lossSum;   // float64 on the device: the epoch's summed batch losses (loss × batch size)
+    private Tensor? _correct;   // int64 on the device
+    private (int Seen, double Loss, double Accuracy)? _readSoFar;
     private int _seen;
     private double _firstRate;
     private int? _weightsEpoch;
@@ -118,11 +120,23 @@ public sealed class TrainingState
     /// </summary>
     public double? GradientNorm { get; set; }
 
-    /// <summary>Mean training loss over the epoch's batches so far.</summary>
-    public double TrainLossSoFar => _seen == 0 ? double.NaN : _lossSum / _seen;
+    /// <summary>Mean training loss over the epoch's batches so far (read from the device: see <see cref="ReadsDue"/>).</summary>
+    public double TrainLossSoFar => ReadSoFar().Loss;
 
-    /// <summary>Training accuracy over the epoch's batches so far (with dropout and augmentation active).</summary>
-    public double TrainAccuracySoFar => _seen == 0 ? double.NaN : (double)_correct / _seen;
+    /// <summary>
+    /// Training accuracy over the epoch's batches so far (with dropout and augmentation active; read from the device:
+    /// see <see cref="ReadsDue"/>).
+    /// </summary>
+    public double TrainAccuracySoFar => ReadSoFar().Accuracy;
+
+    /// <summary>
+    /// True at the steps where reading values back from the device is cheap enough to do: every step on the CPU;
+    /// on CUDA every few steps and at the epoch's last step, since each read makes the host wait for the GPU.
+    /// Callbacks that read <see cref="LossValue"/> or the running metrics every step can ask this first.
+    /// </summary>
+    public bool ReadsDue => Reads.Due(this);
+
+    internal HostReads Reads { get; init; } = new(1);
 
     /// <summary>Training images the epoch has used so far.</summary>
     public int ImagesSeen => _seen;
@@ -249,8 +263,27 @@ public sealed class TrainingState
 
     internal void BeginEpoch()
     {
-        (_lossSum, _correct, _seen) = (0, 0, 0);
+        ReleaseSums();
+        _lossSum = zeros(1, ScalarType.Float64, Device).DetachFromDisposeScope();
+        _correct = zeros(1, ScalarType.Int64, Device).DetachFromDisposeScope();
+        (_seen, _readSoFar) = (0, null);
         Metrics = null;
+    }
+
+    internal void ReleaseSums()
+    {
+        _lossSum?.Dispose();
+        _correct?.Dispose();
+        (_lossSum, _correct) = (null, null);
+    }
+
+    private (int Seen, double Loss, double Accuracy) ReadSoFar()
+    {
+        if (_seen == 0 || _lossSum is null || _correct is null)
+            return (0, double.NaN, double.NaN);
+        if (_readSoFar is not { } read || read.Seen != _seen)
+            _readSoFar = read = (_seen, _lossSum.item<double>() / _seen, (double)_correct.item<long>() / _seen);
+        return read;
     }
 
     internal void BeginBatch(int step)
@@ -262,8 +295,11 @@ public sealed class TrainingState
     internal void RecordBatch()
     {
         var batch = Batch!;
-        _lossSum += LossValue * batch.Count;
-        _correct += Logits!.argmax(1).eq(batch.Labels).sum().item<long>();
+        using (no_grad())
+        {
+            _lossSum!.add_(Loss!.detach().to(ScalarType.Float64) * batch.Count);
+            _correct!.add_(Logits!.argmax(1).eq(batch.Labels).sum());
+        }
         _seen += batch.Count;
     }
 
@@ -275,7 +311,7 @@ public sealed class TrainingState
     }
 
     internal void CompleteEpoch(double? validationLoss, double? validationAccuracy, double seconds)
-        => CompleteEpoch(new EpochMetrics(Epoch + 1, _lossSum / TrainingImages, (double)_correct / TrainingImages,
+        => CompleteEpoch(new EpochMetrics(Epoch + 1, _lossSum!.item<double>() / TrainingImages, (double)_correct!.item<long>() / TrainingImages,
             validationLoss, validationAccuracy, _firstRate, seconds));
 
     internal void CompleteEpoch(EpochMetrics metrics) => Metrics = metrics;

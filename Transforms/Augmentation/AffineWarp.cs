@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -8,7 +9,7 @@ internal static class AffineWarp
     internal static Tensor Apply(Tensor images, float[] thetas, AugmentationPadding padding)
     {
         long n = images.shape[0];
-        var theta = tensor(thetas, [n, 2, 3]).to(images.device);
+        var theta = tensor(thetas, [n, 2, 3]).ToDevice(images.device);
         var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);
         return nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear,
             padding == AugmentationPadding.Reflect ? GridSamplePaddingMode.Reflection : GridSamplePaddingMode.Zeros, align_corners: false);

@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using MLExtensions.Randomness;
 using static TorchSharp.torch;
 
@@ -35,14 +36,14 @@ internal sealed class AugmentationContext : IDisposable
 
     /// <summary>n values uniform in [low, high), shaped [n, 1, 1, 1] to broadcast over images.</summary>
     internal Tensor Uniform(long n, double low, double high)
-        => (rand(n, generator: _generator) * (high - low) + low).view(n, 1, 1, 1).to(Device);
+        => (rand(n, generator: _generator) * (high - low) + low).view(n, 1, 1, 1).ToDevice(Device);
 
     /// <summary>n booleans, each true with probability p, shaped [n, 1, 1, 1].</summary>
-    internal Tensor Chance(long n, double p) => (rand(n, generator: _generator) < p).view(n, 1, 1, 1).to(Device);
+    internal Tensor Chance(long n, double p) => (rand(n, generator: _generator) < p).view(n, 1, 1, 1).ToDevice(Device);
 
-    internal Tensor Normal(long[] shape) => randn(shape, generator: _generator).to(Device);
+    internal Tensor Normal(long[] shape) => randn(shape, generator: _generator).ToDevice(Device);
 
-    internal Tensor Permutation(long n) => randperm(n, generator: _generator).to(Device);
+    internal Tensor Permutation(long n) => randperm(n, generator: _generator).ToDevice(Device);
 
     public void Dispose() => _generator.Dispose();
 }

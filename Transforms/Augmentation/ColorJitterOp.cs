@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -64,7 +65,7 @@ public sealed class ColorJitterOp : AugmentationOp
     private static Tensor RotateHue(Tensor rgb, Tensor angles)
     {
         long n = rgb.shape[0];
-        using var toYiq = tensor(new float[] { 0.299f, 0.587f, 0.114f, 0.596f, -0.274f, -0.322f, 0.211f, -0.523f, 0.312f }, [3, 3]).to(rgb.device);
+        using var toYiq = tensor(new float[] { 0.299f, 0.587f, 0.114f, 0.596f, -0.274f, -0.322f, 0.211f, -0.523f, 0.312f }, [3, 3]).ToDevice(rgb.device);
         var toRgb = linalg.inv(toYiq);
         var cos = angles.cos().to(ScalarType.Float32);
         var sin = angles.sin().to(ScalarType.Float32);

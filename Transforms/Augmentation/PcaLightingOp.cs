@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -49,8 +50,8 @@ public sealed class PcaLightingOp : AugmentationOp
             throw new InvalidOperationException("PcaLighting needs the training pixels' channel statistics; ImageCnn fits them before training.");
         long n = images.shape[0], c = images.shape[1];
         var alpha = context.Normal([n, c]) * StandardDeviation;
-        var values = tensor(_eigenvalues).to(images.device);
-        var vectors = tensor(_eigenvectors, [c, c]).to(images.device);
+        var values = tensor(_eigenvalues).ToDevice(images.device);
+        var vectors = tensor(_eigenvectors, [c, c]).ToDevice(images.device);
         var shift = (alpha * values).matmul(vectors.t()).view(n, c, 1, 1);
         return Select(context.Chance(n, Probability), images + shift, images);
     }

@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -46,7 +47,7 @@ public sealed class RandAugmentOp : AugmentationOp
             var choice = new long[n];
             for (long i = 0; i < n; i++)
                 choice[i] = context.Random.Next(_candidates.Length);
-            var chosen = tensor(choice).to(images.device).view(n, 1, 1, 1);
+            var chosen = tensor(choice).ToDevice(images.device).view(n, 1, 1, 1);
             for (int k = 0; k < _candidates.Length; k++)
                 if (_candidates[k] is { } candidate && choice.Contains(k))
                     images = Select(chosen == k, candidate.Apply(images, context), images);

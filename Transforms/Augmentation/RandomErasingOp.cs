@@ -1,3 +1,4 @@
+using MLExtensions.Cnn;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Augmentation;
@@ -51,7 +52,7 @@ public sealed class RandomErasingOp : AugmentationOp
     /// <summary>[N,1,H,W] mask that is true inside each image's box (top, bottom, left, right; half-open).</summary>
     internal static Tensor BoxMask(long[] boxes, long n, long height, long width, Device device)
     {
-        var b = tensor(boxes, [n, 4]).to(device);
+        var b = tensor(boxes, [n, 4]).ToDevice(device);
         var rows = arange(height, device: device).view(1, 1, height, 1);
         var cols = arange(width, device: device).view(1, 1, 1, width);
         var top = b[.., 0].view(n, 1, 1, 1);

@@ -21,7 +21,7 @@ internal sealed class MemoryImageStore : ImageStore
 
     internal override Tensor Load(long[] rows, Tensor? fetched, Device device)
     {
-        var stored = OnDevice(device).index_select(0, tensor(rows).to(device));
+        var stored = OnDevice(device).index_select(0, tensor(rows).ToDevice(device));
         return ToNetworkInput(stored);
     }
 

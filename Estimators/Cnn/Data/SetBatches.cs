@@ -40,7 +40,7 @@ internal sealed class SetBatches : IDisposable
     internal (Tensor Inputs, Tensor Labels, long[] Rows) Load(int step)
     {
         var rows = _rowsOf(step);
-        var index = tensor(rows).to(_labels.device);
+        var index = tensor(rows).ToDevice(_labels.device);
         var inputs = _features is null ? _prefetcher.Load(step, _set.StoreRows(rows)) : _features.index_select(0, index);
         return (inputs, _labels.index_select(0, index), rows);
     }
