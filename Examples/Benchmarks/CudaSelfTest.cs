@@ -94,20 +94,8 @@ internal static class CudaSelfTest
             writer.Write(value);
     }
 
-    private static List<float[]> Scores(IDataView scored)
-    {
-        var column = scored.Schema["Score"];
-        var result = new List<float[]>();
-        using var cursor = scored.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        var buffer = default(VBuffer<float>);
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            result.Add(buffer.DenseValues().ToArray());
-        }
-        return result;
-    }
+    private static List<float[]> Scores(IDataView scored) =>
+        scored.GetColumn<VBuffer<float>>("Score").Select(score => score.DenseValues().ToArray()).ToList();
 
     private static int Report(List<Check> checks)
     {

@@ -87,20 +87,8 @@ var sample = deployed.Data.CreateEnumerable<FashionMnistImage>(data.Test, reuseR
 Step($"PredictionEngine on the first test image: predicted '{engine.Predict(sample).PredictedLabel}', actual '{sample.Label}'");
 return differing == 0 ? 0 : 1;
 
-static List<float[]> Scores(IDataView scored)
-{
-    var column = scored.Schema["Score"];
-    var result = new List<float[]>();
-    using var cursor = scored.GetRowCursor([column]);
-    var getter = cursor.GetGetter<VBuffer<float>>(column);
-    var buffer = default(VBuffer<float>);
-    while (cursor.MoveNext())
-    {
-        getter(ref buffer);
-        result.Add(buffer.DenseValues().ToArray());
-    }
-    return result;
-}
+static List<float[]> Scores(IDataView scored) =>
+    scored.GetColumn<VBuffer<float>>("Score").Select(score => score.DenseValues().ToArray()).ToList();
 
 internal sealed class Prediction
 {
