@@ -25,22 +25,27 @@ internal static class RecipeBenchmark
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data.Train);
         var train = ml.Data.Cache(keys.Transform(data.Train));
         var test = ml.Data.Cache(keys.Transform(data.Test));
-        double Accuracy(ITransformer model) => ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+        // Each model is scored once: the seed-1 model appears in every table, and each member again in the diverse ensemble's.
+        var accuracies = new Dictionary<ITransformer, double>(ReferenceEqualityComparer.Instance);
+        double Accuracy(ITransformer model) =>
+            accuracies.TryGetValue(model, out double known) ? known : accuracies[model] = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         var runs = new RecipeRuns(ml, train, folder, epochs);
 
         var single = runs.Get("recipe-seed1", RecipeIngredients.All, seed: 1);
+        // Test-time flips change scoring only: the same trained model scored without them.
+        var withoutFlips = single with { Model = single.Model.WithTestTimeAugmentation(TestTimeAugmentation.None) };
         var rows = new List<(string Name, double Accuracy, double Minutes)>
         {
             ($"**recipe, one model** ({epochs} epochs)", Accuracy(single.Model), single.Minutes),
-            ("recipe, one model, without test-time flips", Accuracy(single.Model.WithTestTimeAugmentation(TestTimeAugmentation.None)), single.Minutes),
+            ("recipe, one model, without test-time flips", Accuracy(withoutFlips.Model), single.Minutes),
         };
-        var ensemble = Enumerable.Range(2, members - 1).Select(s => runs.Get($"recipe-seed{s}", RecipeIngredients.All, s)).Prepend(single).ToArray();
+        var ensemble = Enumerable.Range(1, members).Select(s => s == 1 ? single : runs.Get($"recipe-seed{s}", RecipeIngredients.All, s)).ToArray();
         if (members > 1)
             rows.AddRange(EnsembleRows(ml, ensemble, Accuracy));
         PrintResults(rows, epochs);
         if (!ablation)
             return;
-        var variants = PrintAblation(runs, Accuracy, single, epochs);
+        var variants = PrintAblation(runs, Accuracy, single, withoutFlips, epochs);
         if (members > 1)
             PrintDiverseEnsemble(ml, ensemble, variants, Accuracy);
     }
@@ -84,7 +89,7 @@ internal static class RecipeBenchmark
     }
 
     /// <returns>The ablation models that keep the residual network (for the diverse ensemble).</returns>
-    private static RecipeRuns.Run[] PrintAblation(RecipeRuns runs, Func<ITransformer, double> accuracy, RecipeRuns.Run full, int epochs)
+    private static RecipeRuns.Run[] PrintAblation(RecipeRuns runs, Func<ITransformer, double> accuracy, RecipeRuns.Run full, RecipeRuns.Run withoutFlips, int epochs)
     {
         double fullAccuracy = accuracy(full.Model);
         Console.WriteLine();
@@ -96,9 +101,8 @@ internal static class RecipeBenchmark
         var residual = new List<RecipeRuns.Run>();
         foreach (var ingredient in Enum.GetValues<RecipeIngredients>().Where(i => i is not (RecipeIngredients.None or RecipeIngredients.All)))
         {
-            // Test-time flips change scoring only: the same trained model scored without them.
             var run = ingredient == RecipeIngredients.FlipAtTestTime
-                ? full with { Model = full.Model.WithTestTimeAugmentation(TestTimeAugmentation.None) }
+                ? withoutFlips
                 : runs.Get($"without-{ingredient}", RecipeIngredients.All & ~ingredient, seed: 1);
             if (ingredient is not (RecipeIngredients.FlipAtTestTime or RecipeIngredients.ResidualNetwork))
                 residual.Add(run);
