@@ -4,27 +4,33 @@ using System.Runtime.InteropServices;
 namespace MLExtensions.Native;
 
 /// <summary>
-/// Makes glibc serve allocations below 4 MB from its heap, and keep up to 256 MB of freed heap, so that tensors freed
-/// and allocated again every batch reuse memory instead of faulting fresh pages in.
+/// Makes glibc serve every allocation from its heap instead of fresh mappings, and keep up to 1 GB of freed heap,
+/// so that the tensors training frees and allocates again every batch reuse memory instead of faulting new pages in.
 /// </summary>
 /// <remarks>
-/// glibc's default mmap threshold starts at 128 kB and only rises as mmapped blocks are freed, and it trims the heap
-/// as soon as 2 × that threshold lies free at its top. A small residual network's activations (0.4-3 MB per tensor
-/// at batch 128) therefore kept landing on fresh mappings: on ResNet-20 at 28×28 with bfloat16, 2-4 million page
-/// faults per epoch of 12,800 images and a fifth of the CPU time in the kernel. With these settings the faults drop
-/// to none and an epoch takes about three quarters of the time, for about 270 MB more peak memory. Tensors of 4 MB
-/// and more still get their own mapping, backed by huge pages (<see cref="HugePageTensors"/>). The settings are the
-/// ones <c>GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456</c> gives, made
-/// with <c>mallopt</c> so that no launch script is needed. Any malloc setting the user made (in <c>GLIBC_TUNABLES</c>
-/// or <c>MALLOC_*_</c> variables) is left alone; <c>MLEXTENSIONS_HEAP_REUSE=0</c> opts out.
+/// <para>glibc gives blocks above its mmap threshold a mapping of their own, returned to the kernel when freed, and
+/// trims the top of its heap once more than the trim threshold lies free there. By default both thresholds move
+/// (mmap from 128 kB up to at most 32 MB, trim at twice that), so a training step's activations were faulted in
+/// again, 4 kB at a time, every step: Fashion-MNIST's SimpleConvNet (12.8 MB activations at batch 128) took about
+/// 5,000 page faults a step, ResNet-20 with bfloat16 38,000, torchvision's ResNet-18 at 224×224 35,000 (its
+/// activations are far above 32 MB, which no threshold can reach). Serving everything from the heap
+/// (<c>M_MMAP_MAX</c> 0) and keeping 1 GB of it (<c>M_TRIM_THRESHOLD</c>) leaves a few hundred faults a step and
+/// trains 1.2-3× faster; the price is the memory glibc keeps for the next step (see the benchmarks page in docs).
+/// The earlier setting of this class, a fixed 4 MB mmap threshold, sent SimpleConvNet's large activations to fresh
+/// mappings every step and made it slower than glibc's defaults.</para>
+/// <para>The settings are those of <c>GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824</c>,
+/// made with <c>mallopt</c> so that no launch script is needed. Any malloc setting the user made (in
+/// <c>GLIBC_TUNABLES</c> or <c>MALLOC_*_</c> variables) is left alone; <c>MLEXTENSIONS_HEAP_REUSE=0</c> opts out.</para>
 /// </remarks>
 internal static partial class HeapReuse
 {
     internal const string OptOutVariable = "MLEXTENSIONS_HEAP_REUSE";
-    internal const int MmapThresholdBytes = 4 << 20;
-    internal const int TrimThresholdBytes = 256 << 20;
+    internal const int TrimThresholdBytes = 1 << 30;
 
-    private const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+    /// <summary>The same settings as glibc tunables, for a user who prefers to set them at launch.</summary>
+    internal const string EquivalentTunables = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824";
+
+    private const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
 
 #pragma warning disable CA2255 // Must run before the first tensor, whichever of our types allocates it.
     [ModuleInitializer]
@@ -36,7 +42,7 @@ internal static partial class HeapReuse
         try
         {
             // Only a speed-up: if either call fails (not glibc), training is slower, not wrong.
-            if (mallopt(M_MMAP_THRESHOLD, MmapThresholdBytes) != 0)
+            if (mallopt(M_MMAP_MAX, 0) != 0)
                 mallopt(M_TRIM_THRESHOLD, TrimThresholdBytes);
         }
         catch (EntryPointNotFoundException)

@@ -2,9 +2,10 @@
 // Trains ResumeScenario with checkpoints; at the given 1-based epoch and step it prints BLOCKED and waits to be killed.
 //    or: TrainingChild huge-pages
 // Loads MLExtensions first, as an application does, then prints how many kB of a 64 MB tensor are huge pages.
-//    or: TrainingChild heap-reuse
-// Trains one epoch of SmallImageRecipe on 1,024 images twice and prints the minor page faults per training step of
-// the second run (the first warms up libtorch's and glibc's caches).
+//    or: TrainingChild heap-reuse | heap-reuse-simple
+// Trains one epoch of SmallImageRecipe (ResNet-20, bfloat16) or of the main job's SimpleConvNet (Adam, batch 128) on
+// 1,024 images twice and prints the minor page faults per training step of the second run (the first warms up
+// libtorch's and glibc's caches).
 using Microsoft.ML;
 using MLExtensions;
 using MLExtensions.UnitTests;
@@ -19,16 +20,20 @@ if (args is ["huge-pages"])
     return 0;
 }
 
-if (args is ["heap-reuse"])
+if (args is ["heap-reuse" or "heap-reuse-simple"])
 {
     const int rows = 1024;
-    var recipeMl = new MLContext(seed: 1);
-    var images = recipeMl.Data.Cache(ResumeScenario.Data(recipeMl, rows));
-    var recipe = SmallImageRecipe.Options(epochs: 1);
-    recipeMl.MulticlassClassification.Trainers.ImageCnn(recipe).Fit(images).Dispose();
+    var heapMl = new MLContext(seed: 1);
+    var images = heapMl.Data.Cache(ResumeScenario.Data(heapMl, rows));
+    var heapOptions = args[0] == "heap-reuse" ? SmallImageRecipe.Options(epochs: 1) : new ImageCnnTrainer.Options
+    {
+        Architecture = CnnArchitecture.SimpleConvNet, Widths = [32, 64], HiddenUnits = 128, Optimizer = OptimizerKind.Adam,
+        BatchSize = 128, Epochs = 1, Seed = 1,
+    };
+    heapMl.MulticlassClassification.Trainers.ImageCnn(heapOptions).Fit(images).Dispose();
     long before = MinorPageFaults();
-    recipeMl.MulticlassClassification.Trainers.ImageCnn(recipe).Fit(images).Dispose();
-    Console.WriteLine($"FAULTS {(MinorPageFaults() - before) / (rows / recipe.BatchSize)}");
+    heapMl.MulticlassClassification.Trainers.ImageCnn(heapOptions).Fit(images).Dispose();
+    Console.WriteLine($"FAULTS {(MinorPageFaults() - before) / (rows / heapOptions.BatchSize)}");
     return 0;
 }
 
