@@ -13,12 +13,6 @@ internal static class PretrainedSpeedBenchmark
 {
     private const int BatchSize = 32;
 
-    private sealed class Row
-    {
-        public uint Label { get; set; }
-        public float[] Features { get; set; } = [];
-    }
-
     internal static void Run(MLContext ml, PretrainedNetwork network, int[] sizes, int steps, int inferenceImages)
     {
         Console.WriteLine($"| image size | training step (batch {BatchSize}, Full), median of {steps - 1} | training images/s | inference images/s ({inferenceImages} images) |");
@@ -48,37 +42,16 @@ internal static class PretrainedSpeedBenchmark
     private static double InferenceRate(MLContext ml, PretrainedNetwork network, int size, int count)
     {
         var data = ml.Data.Cache(Images(ml, count, size, labelled: false));
-        Consume(data, "Features");
+        RandomImages.Consume(data, "Features");
         var model = ml.Transforms.ApplyPretrainedNetwork(network).Fit(data);
-        Consume(model.Transform(Images(ml, 2 * BatchSize, size, labelled: false)));
+        RandomImages.Consume(model.Transform(Images(ml, 2 * BatchSize, size, labelled: false)));
         var clock = Stopwatch.StartNew();
-        Consume(model.Transform(data));
+        RandomImages.Consume(model.Transform(data));
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static void Consume(IDataView scored) => Consume(scored, "Score");
-
-    private static void Consume(IDataView data, string column)
-    {
-        foreach (var _ in data.GetColumn<VBuffer<float>>(column))
-        {
-        }
-    }
-
     private static IDataView Images(MLContext ml, int count, int size, bool labelled)
-    {
-        var random = new Random(size);
-        var rows = Enumerable.Range(0, count).Select(i => new Row
-        {
-            Label = (uint)(i % 5 + 1),
-            Features = Enumerable.Range(0, 3 * size * size).Select(_ => (float)random.NextDouble()).ToArray(),
-        });
-        var schema = SchemaDefinition.Create(typeof(Row));
-        schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 3, size, size);
-        schema[nameof(Row.Label)].ColumnType = new KeyDataViewType(typeof(uint), 5);
-        var view = ml.Data.LoadFromEnumerable(rows, schema);
-        return labelled ? view : ml.Transforms.DropColumns(nameof(Row.Label)).Fit(view).Transform(view);
-    }
+        => RandomImages.Create(ml, count, new ImageShape(3, size, size), classes: 5, seed: size, labelled);
 
     /// <summary>Wall-clock seconds of every batch, forward pass to optimizer step.</summary>
     private sealed class StepTimer : TrainingCallback

@@ -14,6 +14,10 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --recipe [--epochs 26] [--members 5] [--ablation] [--runs-folder recipe-runs]   (SmallImageRecipe: one model, ensemble, ablation)
 //   dotnet run -c Release --project Examples/Benchmarks -- --versus-pytorch [--device auto|cpu|cuda] [--rows 60000] [--epochs 3] [--repeats 1] [--data DIR] [--python /usr/bin/python3] [--script tools/gpu/pytorch_speed.py]   (training and inference images/s against plain PyTorch)
 //   dotnet run -c Release --project Examples/Benchmarks -- --cuda-selftest OUTDIR [--subset] [--device cpu]   (device tests on a GPU machine, or a dry run on the CPU; exit code = failed checks)
+//   dotnet run -c Release --project Examples/Benchmarks -- --allocator [--workloads simple,resnet20,recipe,photo,resnet18] [--malloc earlier,library,opt-out,tunables:glibc.malloc.X=N] [--repeats 3]   (allocator settings, each run a fresh process)
+//   dotnet run -c Release --project Examples/Benchmarks -- --loop-guard [--repeats 3] [--with-untuned-loop]   (CI: ImageCnn against a plain TorchSharp loop; exit code = workloads below 0.9x)
+//   dotnet run -c Release --project Examples/Benchmarks -- --limits [--workloads ...] [--repeats 3]   (achievable GFLOP/s on this CPU and the fraction each workload reaches)
+//   dotnet run -c Release --project Examples/Benchmarks -- --threads [--workloads simple,photo] [--thread-counts 1,2] [--repeats 3]   (training, batch scoring and PredictionEngine latency per intra-op thread count)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
@@ -22,6 +26,16 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLExtensions;
 
+if (args.Length == 3 && args[0] == SpeedChild.Argument)
+{
+    SpeedChild.Run(args[1], args[2]);
+    return 0;
+}
+if (args.Length == 3 && args[0] == ThreadsBenchmark.ChildArgument)
+{
+    ThreadsBenchmark.RunChild(args[1], int.Parse(args[2]));
+    return 0;
+}
 int? epochsOption = null;
 const int batchSize = 128;
 var source = FashionMnistSource.Full;
@@ -36,7 +50,9 @@ int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
 bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, distillOnly = false, pruneOnly = false;
-bool recipeOnly = false, ablation = false, versusPyTorch = false;
+bool recipeOnly = false, ablation = false, versusPyTorch = false, allocatorOnly = false, loopGuard = false, limitsOnly = false, threadsOnly = false;
+int[] threadCounts = [1, 2];
+string[] speedWorkloads = ["simple", "resnet20", "recipe", "photo", "resnet18"], mallocSettings = ["earlier", "library", "opt-out"];
 var device = ComputeDevice.Auto;
 int? rowsOption = null;
 string? dataDirectory = null;
@@ -72,6 +88,14 @@ for (int i = 0; i < args.Length; i++)
         case "--prune": pruneOnly = true; break;
         case "--recipe": recipeOnly = true; break;
         case "--versus-pytorch": versusPyTorch = true; break;
+        case "--allocator": allocatorOnly = true; break;
+        case "--loop-guard": loopGuard = true; break;
+        case "--with-untuned-loop": break;
+        case "--limits": limitsOnly = true; break;
+        case "--threads": threadsOnly = true; break;
+        case "--thread-counts": threadCounts = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+        case "--workloads": speedWorkloads = args[++i].Split(','); break;
+        case "--malloc": mallocSettings = args[++i].Split(','); break;
         case "--cuda-selftest": selfTestFolder = args[++i]; break;
         case "--device": device = Enum.Parse<ComputeDevice>(args[++i], ignoreCase: true); break;
         case "--rows": rowsOption = int.Parse(args[++i]); break;
@@ -116,6 +140,29 @@ for (int i = 0; i < args.Length; i++)
                                              "--versus-pytorch [--device D] [--rows N] [--epochs N] [--repeats N] [--data DIR] [--python PATH] [--script PATH], --cuda-selftest DIR).");
     }
 int epochs = epochsOption ?? 3;
+if (loopGuard)
+{
+    Console.WriteLine($"Speed guard: ImageCnn against a plain TorchSharp loop, {Environment.ProcessorCount} cores, each run in a fresh process");
+    return LoopGuard.Run(args.Contains("--repeats") ? repeats : 3, withUntunedLoop: args.Contains("--with-untuned-loop"));
+}
+if (threadsOnly)
+{
+    Console.WriteLine($"libtorch intra-op threads, {Environment.ProcessorCount} cores, each count in a fresh process");
+    ThreadsBenchmark.Run(speedWorkloads.Select(SpeedWorkload.Named).ToList(), threadCounts, args.Contains("--repeats") ? repeats : 3);
+    return 0;
+}
+if (limitsOnly)
+{
+    Console.WriteLine($"Distance to this CPU's limit, {Environment.ProcessorCount} cores, libtorch with {TorchSharp.torch.get_num_threads()} threads");
+    ComputeLimits.Run(speedWorkloads.Select(SpeedWorkload.Named).ToList(), args.Contains("--repeats") ? repeats : 3);
+    return 0;
+}
+if (allocatorOnly)
+{
+    Console.WriteLine($"Allocator settings benchmark, {Environment.ProcessorCount} cores, each run in a fresh process");
+    AllocatorBenchmark.Run(speedWorkloads.Select(SpeedWorkload.Named).ToList(), mallocSettings.Select(MallocSetting.Parse).ToList(), repeats);
+    return 0;
+}
 const double lr = 1e-3, dropout = 0.25;
 const int seed = 1;
 
