@@ -26,6 +26,7 @@ internal static class TorchRuntime
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
+            NnpackSwitch.TurnOffOnLinux();
             return null;
         }
         catch (Exception e)
