@@ -25,6 +25,22 @@ public sealed class ImageCnnArchitectureTests
     private static IEnumerable<nn.Module> Modules(nn.Module module) => module.named_modules().Select(m => m.module);
 
     [TestMethod]
+    [DataRow(CnnArchitecture.SimpleConvNet)]
+    [DataRow(CnnArchitecture.ResNet)]
+    public void ForwardHooksFireOnEveryConvolutionAndLinearLayer(CnnArchitecture architecture)
+    {
+        // Layer hooks (feature maps, multiply-add counts) see every layer only if the networks call their layers
+        // through Module.call, which runs hooks, rather than forward, which skips them.
+        using var net = NetworkFactory.Create(Describe(architecture));
+        var layers = Modules(net).Where(m => m is Conv2d or Linear).Cast<nn.Module<Tensor, Tensor>>().ToList();
+        var fired = new HashSet<nn.Module>();
+        var hooks = layers.Select(layer => layer.register_forward_hook((module, _, _) => { fired.Add(module); return null!; })).ToList();
+        using var output = net.call(randn(2, 1, 28, 28));
+        hooks.ForEach(hook => hook.remove());
+        Assert.HasCount(layers.Count, fired, $"{fired.Count} of the {layers.Count} convolution and linear layers ran their hooks");
+    }
+
+    [TestMethod]
     public void SimpleConvNetIsTwoConvStagesThenTheClassifier()
     {
         using var net = NetworkFactory.Create(Describe(CnnArchitecture.SimpleConvNet));

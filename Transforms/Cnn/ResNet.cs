@@ -52,7 +52,7 @@ internal sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor image)
     {
         using var scope = NewDisposeScope();
-        return head.forward(stages.forward(stem.forward(input.forward(image)))).MoveToOuterDisposeScope();
+        return head.call(stages.call(stem.call(input.call(image)))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The name of block <paramref name="block"/> of stage <paramref name="stage"/> (both 0-based) in the state dict, under <c>stages.</c>.</summary>
@@ -92,8 +92,8 @@ internal sealed class ResNet : Module<Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var y = norm2.forward(conv2.forward(act1.forward(norm1.forward(conv1.forward(x)))));
-            return act2.forward(y + shortcut.forward(x)).MoveToOuterDisposeScope();
+            var y = norm2.call(conv2.call(act1.call(norm1.call(conv1.call(x)))));
+            return act2.call(y + shortcut.call(x)).MoveToOuterDisposeScope();
         }
     }
 }

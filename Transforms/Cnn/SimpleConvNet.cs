@@ -54,7 +54,7 @@ internal sealed class SimpleConvNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor image)
     {
         using var scope = NewDisposeScope();
-        return classifier.forward(features.forward(stem.forward(input.forward(image)))).MoveToOuterDisposeScope();
+        return classifier.call(features.call(stem.call(input.call(image)))).MoveToOuterDisposeScope();
     }
 
     // The stem's 7×7/2 convolution and 3×3/2 pooling (both padded) each give ceil(side / 2); the stages then halve twice.

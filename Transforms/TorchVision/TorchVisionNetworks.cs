@@ -121,7 +121,7 @@ internal static class TorchVisionNetworks
         var classifier = nn.Sequential(oldClassifier);
         var network = new TorchVisionNetwork(model.ToString(),
             [("features", features), ("avgpool", pool), ("classifier", classifier)],
-            x => classifier.forward(pool.forward(features.forward(x)).flatten(1)), description);
+            x => classifier.call(pool.call(features.call(x)).flatten(1)), description);
         return network;
     }
 }
