@@ -18,6 +18,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --loop-guard [--repeats 3] [--with-untuned-loop]   (CI: ImageCnn against a plain TorchSharp loop; exit code = workloads below 0.9x)
 //   dotnet run -c Release --project Examples/Benchmarks -- --limits [--workloads ...] [--repeats 3]   (achievable GFLOP/s on this CPU and the fraction each workload reaches)
 //   dotnet run -c Release --project Examples/Benchmarks -- --threads [--workloads simple,photo] [--thread-counts 1,2] [--repeats 3]   (training, batch scoring and PredictionEngine latency per intra-op thread count)
+//   dotnet run -c Release --project Examples/Benchmarks -- --non-finite-check SEEDS STEPS simple|resnet   (tiny plain TorchSharp trainings that went non-finite, for DNNL_MAX_CPU_ISA / OMP_NUM_THREADS checks)
 //   dotnet run -c Release --project Examples/Benchmarks -- --photos 50000 [--size 128] [--epochs 1] [--data-cache-mb 1024]   (training from a folder of JPEGs: peak RSS, images/s)
 //         [--accuracy-epochs 5 [--test-photos 2000] [--seeds 1,2,3] [--accuracy-only]]   (then default options for N epochs, accuracy on held-out photos, one run per seed)
 using System.Diagnostics;
@@ -26,6 +27,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLExtensions;
 
+if (args.Length == 4 && args[0] == NonFiniteGradientCheck.Argument)
+{
+    NonFiniteGradientCheck.Run(int.Parse(args[1]), int.Parse(args[2]), args[3]);
+    return 0;
+}
 if (args.Length == 3 && args[0] == SpeedChild.Argument)
 {
     SpeedChild.Run(args[1], args[2]);

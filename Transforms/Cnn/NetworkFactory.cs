@@ -12,7 +12,7 @@ internal static class NetworkFactory
         TorchRuntime.EnsureAvailable();
         if (description.ClassCount < 2)
             throw new ArgumentException($"A classifier needs at least 2 classes, got {description.ClassCount}.");
-        return description.Architecture switch
+        var network = description.Architecture switch
         {
             CnnArchitecture.SimpleConvNet => new SimpleConvNet(description),
             CnnArchitecture.ResNet => new ResNet(description),
@@ -20,5 +20,7 @@ internal static class NetworkFactory
             CnnArchitecture.Custom => CustomArchitectures.Get(description.CustomName)(description.InputShape, description.ClassCount),
             _ => throw new ArgumentOutOfRangeException(nameof(description), description.Architecture, "Unknown architecture."),
         };
+        ZeroFilledAllocations.EnableFor(network);
+        return network;
     }
 }

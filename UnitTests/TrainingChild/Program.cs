@@ -2,6 +2,8 @@
 // Trains ResumeScenario with checkpoints; at the given 1-based epoch and step it prints BLOCKED and waits to be killed.
 //    or: TrainingChild huge-pages
 // Loads MLExtensions first, as an application does, then prints how many kB of a 64 MB tensor are huge pages.
+//    or: TrainingChild single-images
+// Trains a small SimpleConvNet, then scores 50 test images one at a time with a PredictionEngine and prints PREDICTED 50.
 //    or: TrainingChild heap-reuse | heap-reuse-simple
 // Trains one epoch of SmallImageRecipe (ResNet-20, bfloat16) or of the main job's SimpleConvNet (Adam, batch 128) on
 // 1,024 images twice and prints the minor page faults per training step of the second run (the first warms up
@@ -17,6 +19,19 @@ if (args is ["huge-pages"])
     long before = AnonHugePagesKb();
     using var tensor = torch.ones(16L << 20);
     Console.WriteLine($"HUGE {AnonHugePagesKb() - before}");
+    return 0;
+}
+
+if (args is ["single-images"])
+{
+    var serviceMl = new MLContext(seed: 1);
+    var model = serviceMl.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
+    {
+        Architecture = CnnArchitecture.SimpleConvNet, Widths = [4, 8], HiddenUnits = 16, Epochs = 1, BatchSize = 32, Seed = 1,
+    }).Fit(ResumeScenario.Data(serviceMl));
+    using var engine = serviceMl.Model.CreatePredictionEngine<FashionMnistImage, Scores>(model);
+    var test = serviceMl.Data.CreateEnumerable<FashionMnistImage>(serviceMl.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset).Test, false).Take(50).ToList();
+    Console.WriteLine($"PREDICTED {test.Count(image => engine.Predict(image).Score.Length == 10)}");
     return 0;
 }
 
@@ -63,3 +78,8 @@ static long AnonHugePagesKb() => long.Parse(File.ReadLines("/proc/self/smaps_rol
 
 static long MinorPageFaults() => long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1]
     .Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]);
+
+internal sealed class Scores
+{
+    public float[] Score { get; set; } = [];
+}
