@@ -77,6 +77,7 @@ internal sealed record SpeedWorkload(
     {
         foreach (var callback in callbacks)
             options.Callbacks.Add(callback);
+        options.ThrowOnDivergence = false; // speed only: random labels, and a rare non-finite step must not end the run
         return options;
     }
 }
