@@ -7,7 +7,7 @@ using MLExtensions;
 namespace Benchmarks;
 
 /// <summary>
-/// Training from a folder of colour JPEGs (issue: real photos at real scale). Each variant runs in its own child
+/// Training from a folder of colour JPEGs (real photos at real scale). Each variant runs in its own child
 /// process so that its peak RSS is its own: ImageCnn for one epoch from the JPEG files with the default memory budget
 /// (decoded once, then kept in memory or in the disk cache by the budget), and from the same images decoded
 /// into memory (an unlimited budget), timing the epoch only. Images/s from files counts the decoding pass too.
@@ -56,29 +56,10 @@ internal static class PhotoFolderBenchmark
 
     /// <summary>Runs this program as a child with <c>--photos-child variant</c> and the arguments, echoes its output and returns its RESULT line.</summary>
     private static string RunChildProcess(string variant, string[] arguments)
-    {
-        var self = typeof(PhotoFolderBenchmark).Assembly.Location;
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-            start.ArgumentList.Add(self);
-        foreach (var arg in new[] { "--photos-child", variant }.Concat(arguments))
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        string? result = null;
-        while (process.StandardOutput.ReadLine() is { } line)
-        {
-            Console.WriteLine($"  [{variant}] {line}");
-            if (line.StartsWith("RESULT "))
-                result = line["RESULT ".Length..];
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0 || result is null)
-            throw new InvalidOperationException($"The '{variant}' child exited with {process.ExitCode} without a result.");
-        return result;
-    }
+        => ChildProcess.Run(variant, new[] { "--photos-child", variant }.Concat(arguments));
 
     /// <summary>
-    /// Acceptance for photo defaults: ImageCnn with default options (only the epochs, and the image column and size
+    /// Accuracy of the photo defaults: ImageCnn with default options (only the epochs, and the image column and size
     /// the encoded bytes need) on the training folder, tested on held-out photos made from Fashion-MNIST's test set;
     /// one child per seed (the MLContext's, from which the trainer draws its own).
     /// </summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Benchmarks;
 
 /// <summary>
-/// Long uptime in one process (issue 14): rounds of a Fit on the embedded subset plus 10,000 single predictions
+/// Long uptime in one process: rounds of a Fit on the embedded subset plus 10,000 single predictions
 /// through a PredictionEngine, 20 rounds (200,000 predictions) after a warm-up round; the resident set after each round
 /// against the one after warm-up; and PredictionEngine's single-image latency against a raw TorchSharp forward of one
 /// image through the same network.

@@ -5,7 +5,7 @@ namespace Benchmarks;
 
 /// <summary>
 /// A trained model kept as a zip with its training minutes in a text file beside it, so that a later run (another
-/// process, another session) reuses both instead of training again.
+/// process, a later run) reuses both instead of training again.
 /// </summary>
 internal static class TimedModelFile
 {
