@@ -18,11 +18,16 @@ internal static class IsolatedProcess
             .Single(a => a.Key == "IsolatedLoaderPath").Value!;
         Assert.IsTrue(File.Exists(loader), $"IsolatedLoader was not built at {loader}");
 
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [loader, modelPath, dataPath, column, outputPath])
+        var start = new ProcessStartInfo("dotnet", [loader, modelPath, dataPath, column, outputPath])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+        };
+        // The same convolution kernels as this process: where oneDNN computes small networks wrongly, this process
+        // may have switched it off for a network an earlier test built (OneDnnConvolutionCheck), and scores are
+        // compared bit for bit.
+        start.Environment[Native.OneDnnConvolutionCheck.Variable] = Native.OneDnnConvolutionCheck.OneDnnEnabled ? "on" : "off";
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(2)), "the loader process hung");

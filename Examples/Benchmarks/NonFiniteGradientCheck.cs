@@ -6,8 +6,9 @@ namespace Benchmarks;
 
 /// <summary>
 /// How often a plain TorchSharp loop of a tiny SimpleConvNet or ResNet (widths 4 and 8) gets a non-finite loss or
-/// gradient within a number of Adam steps, over many seeds: the check behind <c>OneDnnInstructionCap</c>. Run it
-/// under different <c>DNNL_MAX_CPU_ISA</c> and <c>OMP_NUM_THREADS</c> values.
+/// gradient within a number of Adam steps, over many seeds: what first showed oneDNN going wrong on
+/// this project's machine. Run it with <c>MLEXTENSIONS_ONEDNN=on</c> (oneDNN kept) or <c>off</c>, under different
+/// <c>DNNL_MAX_CPU_ISA</c> and <c>OMP_NUM_THREADS</c> values.
 /// </summary>
 internal static class NonFiniteGradientCheck
 {

@@ -27,6 +27,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLExtensions;
 
+if (args.Length == 2 && args[0] == ConvolutionCheck.Argument)
+{
+    ConvolutionCheck.Run(int.Parse(args[1]));
+    return 0;
+}
 if (args.Length == 4 && args[0] == NonFiniteGradientCheck.Argument)
 {
     NonFiniteGradientCheck.Run(int.Parse(args[1]), int.Parse(args[2]), args[3]);

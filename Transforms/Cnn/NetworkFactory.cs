@@ -20,7 +20,7 @@ internal static class NetworkFactory
             CnnArchitecture.Custom => CustomArchitectures.Get(description.CustomName)(description.InputShape, description.ClassCount),
             _ => throw new ArgumentOutOfRangeException(nameof(description), description.Architecture, "Unknown architecture."),
         };
-        ZeroFilledAllocations.EnableFor(network);
+        OneDnnConvolutionCheck.Verify(network);
         return network;
     }
 }

@@ -27,6 +27,7 @@ internal static class TorchRuntime
         {
             torch.InitializeDeviceType(DeviceType.CPU);
             NnpackSwitch.TurnOffOnLinux();
+            OneDnnConvolutionCheck.Apply();
             return null;
         }
         catch (Exception e)

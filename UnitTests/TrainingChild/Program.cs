@@ -8,6 +8,9 @@
 // Trains one epoch of SmallImageRecipe (ResNet-20, bfloat16) or of the main job's SimpleConvNet (Adam, batch 128) on
 // 1,024 images twice and prints the minor page faults per training step of the second run (the first warms up
 // libtorch's and glibc's caches).
+//    or: TrainingChild onednn-check <widths, comma-separated>
+// Builds a SimpleConvNet of those widths, then prints whether oneDNN is on (ENABLED) and the first of its convolutions
+// the kernels now in use compute wrongly (WRONG, or none).
 using Microsoft.ML;
 using MLExtensions;
 using MLExtensions.UnitTests;
@@ -19,6 +22,18 @@ if (args is ["huge-pages"])
     long before = AnonHugePagesKb();
     using var tensor = torch.ones(16L << 20);
     Console.WriteLine($"HUGE {AnonHugePagesKb() - before}");
+    return 0;
+}
+
+if (args is ["onednn-check", var widthList])
+{
+    var network = MLExtensions.Cnn.NetworkFactory.Create(new NetworkDescription
+    {
+        Architecture = CnnArchitecture.SimpleConvNet, InputShape = new ImageShape(1, 28, 28), ClassCount = 10,
+        Widths = widthList.Split(',').Select(int.Parse).ToArray(), HiddenUnits = 16,
+    });
+    Console.WriteLine($"ENABLED {MLExtensions.Native.OneDnnConvolutionCheck.IsEnabledInLibTorch()}");
+    Console.WriteLine($"WRONG {MLExtensions.Native.OneDnnConvolutionCheck.FirstWrong(MLExtensions.Native.OneDnnConvolutionCheck.ShapesOf(network)) ?? "none"}");
     return 0;
 }
 
