@@ -2,14 +2,16 @@ namespace Benchmarks;
 
 /// <summary>
 /// CI's speed regression guard: ImageCnn (with everything the library sets when it loads) against a plain TorchSharp
-/// loop of the same network, for SimpleConvNet and ResNet-20, each run a fresh process, alternated, medians of the
-/// repeats. It fails when ImageCnn trains below <see cref="MinimumRatio"/> of the plain loop.
+/// loop of the same network, for SimpleConvNet and ResNet-20, each run a fresh process, alternated, the fastest run of
+/// each loop compared. It fails when ImageCnn trains below <see cref="MinimumRatio"/> of the plain loop.
 /// </summary>
 /// <remarks>
 /// The reference loop runs in its own process, with the fastest allocator settings measured on this kind of machine
 /// written out here as glibc tunables (not read from the library), so that a slower library default shows as a lower
 /// ratio instead of slowing the reference with it. On request the same loop also runs under TorchSharp's and glibc's
-/// own defaults, for information: it is what a hand-written loop gets without tuning.
+/// own defaults, for information: it is what a hand-written loop gets without tuning. The fastest run, not the median,
+/// because on a shared 2-core machine interference only ever slows a run: medians of three swung ±10 % between
+/// guard runs of the same build (ResNet-20 at 0.90× in one, 0.98× by fastest runs in the same data).
 /// </remarks>
 internal static class LoopGuard
 {
@@ -43,14 +45,14 @@ internal static class LoopGuard
 
     private static bool Report(SpeedWorkload workload, string[] names, Dictionary<string, List<SpeedMeasurement>> runs, int repeats)
     {
-        double Training(string name) => AllocatorBenchmark.Median(runs[name].Select(m => m.TrainingImagesPerSecond));
-        double Inference(string name) => AllocatorBenchmark.Median(runs[name].Select(m => m.InferenceImagesPerSecond));
+        double Training(string name) => runs[name].Max(m => m.TrainingImagesPerSecond);
+        double Inference(string name) => runs[name].Max(m => m.InferenceImagesPerSecond);
         Console.WriteLine();
-        Console.WriteLine($"{workload.Description}: {workload.MeasuredBatches} batches after {workload.WarmupBatches}; median of {repeats} (every run)");
-        Console.WriteLine("| loop | training images/s | inference images/s | ImageCnn's training ratio | ImageCnn's inference ratio |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"{workload.Description}: {workload.MeasuredBatches} batches after {workload.WarmupBatches}; fastest of {repeats} runs (median, every run)");
+        Console.WriteLine("| loop | fastest training images/s | fastest inference images/s | training (median, runs) | inference (median, runs) | ImageCnn's training ratio | ImageCnn's inference ratio |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var name in names)
-            Console.WriteLine($"| {name} | {AllocatorBenchmark.Cell(runs[name], m => m.TrainingImagesPerSecond, "F0")} | " +
+            Console.WriteLine($"| {name} | {Training(name):F0} | {Inference(name):F0} | {AllocatorBenchmark.Cell(runs[name], m => m.TrainingImagesPerSecond, "F0")} | " +
                               $"{AllocatorBenchmark.Cell(runs[name], m => m.InferenceImagesPerSecond, "F0")} | " +
                               $"{Training(names[0]) / Training(name):F2} | {Inference(names[0]) / Inference(name):F2} |");
         double ratio = Training(names[0]) / Training(names[1]);
