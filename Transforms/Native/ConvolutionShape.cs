@@ -25,6 +25,9 @@ internal sealed record ConvolutionShape(long In, long Out, long Groups, long Ker
             padding[0], padding[1], conv.dilation[0], conv.dilation[1], inputGradient);
     }
 
+    /// <summary>True when a channel count oneDNN works on is not a multiple of its 16-channel block (the input's only when its gradient is computed).</summary>
+    internal bool Unblocked => Out % 16 != 0 || (InputGradient && In % 16 != 0);
+
     // oneDNN blocks channels by 16 (8 with AVX2 alone); a count keeps its remainder modulo 16.
     private static long Reduce(long channels) => channels <= 32 ? channels : 16 + channels % 16;
 

@@ -16,10 +16,8 @@ namespace MLExtensions.Native;
 /// <c>at::globalContext().setUserEnabledNNPACK(false)</c> by its exported C++ name. Other platforms are left as they
 /// are: Windows builds have no NNPACK, and on macOS arm64 it may be the convolution libtorch picks.
 /// </remarks>
-internal static partial class NnpackSwitch
+internal static class NnpackSwitch
 {
-    private const string TorchCpu = "torch_cpu";
-
     /// <summary>Called once libtorch is loaded; a libtorch without the symbols is left as it is.</summary>
     internal static void TurnOffOnLinux()
     {
@@ -27,7 +25,7 @@ internal static partial class NnpackSwitch
             return;
         try
         {
-            SetUserEnabledNnpack(GlobalContext(), false);
+            LibTorchContext.SetNnpackEnabled(false);
         }
         catch (EntryPointNotFoundException)
         {
@@ -38,15 +36,5 @@ internal static partial class NnpackSwitch
     }
 
     /// <summary>libtorch's own switch, as <c>torch.backends.nnpack.enabled</c> reads it.</summary>
-    internal static bool IsEnabled() => UserEnabledNnpack(GlobalContext());
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZN2at13globalContextEv")]
-    private static partial IntPtr GlobalContext();
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
-    private static partial void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private static partial bool UserEnabledNnpack(IntPtr context);
+    internal static bool IsEnabled() => LibTorchContext.NnpackEnabled();
 }

@@ -18,7 +18,9 @@ namespace MLExtensions.Native;
 /// went NaN or gave different weights for one seed; libtorch's own convolution (im2col and GEMM) got all 1,280 right.
 /// Turning oneDNN off for every network would cost the right ones 1.5-20× their speed on that machine (see the
 /// benchmarks page in docs), so the check is per network.</para>
-/// <para>For each convolution shape a network has (kernel, stride, padding, dilation, groups, channel counts), the
+/// <para>A network with a channel count that is not a multiple of 16 (the image's channels aside) gets libtorch's own
+/// kernels where three such shapes, checked once per process, come out wrong; their results varied with memory
+/// contents, so a network's own shapes passing once proved nothing. For each other convolution shape a network has (kernel, stride, padding, dilation, groups, channel counts), the
 /// check runs two small batches with oneDNN and in float64 with libtorch's own kernels, forward and backward, on fixed
 /// inputs: it draws nothing from the random generator, so seeds mean what they meant. Channel counts above 32 are
 /// checked as 16 plus their remainder modulo 16, which keeps oneDNN's channel blocking and the check to milliseconds.
@@ -29,7 +31,7 @@ namespace MLExtensions.Native;
 /// results differ from oneDNN's by float rounding. <c>MLEXTENSIONS_ONEDNN=on</c> keeps oneDNN without checking,
 /// <c>off</c> turns it off from the start. Linux x64 only: the exported names are those of the Itanium C++ ABI.</para>
 /// </remarks>
-internal static partial class OneDnnConvolutionCheck
+internal static class OneDnnConvolutionCheck
 {
     internal const string Variable = "MLEXTENSIONS_ONEDNN";
 
@@ -38,9 +40,20 @@ internal static partial class OneDnnConvolutionCheck
 
     // Wrong results depended on memory contents, so each shape runs on two inputs.
     private const int Variants = 2;
-    private const string TorchCpu = "torch_cpu";
     private static readonly object Gate = new();
     private static readonly HashSet<ConvolutionShape> Checked = [];
+
+    // Whether a shape comes out right depended on memory contents, so a network's own shapes passing once does not
+    // clear it: where these shapes (which went wrong in every run on the machine above) are wrong, every network with
+    // an unblocked channel count gets libtorch's own kernels.
+    private static readonly ConvolutionShape[] UnblockedExamples =
+    [
+        new(4, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, InputGradient: true),
+        new(10, 10, 1, 3, 3, 1, 1, 1, 1, 1, 1, InputGradient: true),
+        new(6, 10, 1, 3, 3, 2, 2, 1, 1, 1, 1, InputGradient: true),
+    ];
+
+    private static readonly Lazy<string?> UnblockedChannelsGoWrong = new(() => FirstWrong(UnblockedExamples));
     private static bool _userChose;
 
     /// <summary>What the check did, in words.</summary>
@@ -79,8 +92,16 @@ internal static partial class OneDnnConvolutionCheck
             return;
         lock (Gate)
         {
-            var fresh = ShapesOf(network).Where(shape => !Checked.Contains(shape)).ToList();
-            if (fresh.Count == 0 || !OneDnnEnabled)
+            var shapes = ShapesOf(network);
+            if (!OneDnnEnabled)
+                return;
+            if (shapes.FirstOrDefault(shape => shape.Unblocked) is { } unblocked && UnblockedChannelsGoWrong.Value is { } example)
+            {
+                TurnOff($"oneDNN turned off: on this CPU it computes convolutions whose channel counts are not a multiple of 16 wrongly ({example}), and a network being built has one ({unblocked}); libtorch's own convolutions are used from now on");
+                return;
+            }
+            var fresh = shapes.Where(shape => !Checked.Contains(shape)).ToList();
+            if (fresh.Count == 0)
                 return;
             if (FirstWrong(fresh) is { } wrong)
                 TurnOff($"oneDNN turned off: on this CPU it computed a convolution of a network being built wrongly ({wrong}); libtorch's own convolutions are used from now on");
@@ -122,7 +143,7 @@ internal static partial class OneDnnConvolutionCheck
     {
         try
         {
-            SetUserEnabledMkldnn(GlobalContext(), false);
+            LibTorchContext.SetOneDnnEnabled(false);
             OneDnnEnabled = false;
             Outcome = outcome;
         }
@@ -133,15 +154,5 @@ internal static partial class OneDnnConvolutionCheck
     }
 
     /// <summary>libtorch's own switch, as <c>torch.backends.mkldnn.enabled</c> reads it.</summary>
-    internal static bool IsEnabledInLibTorch() => UserEnabledMkldnn(GlobalContext());
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZN2at13globalContextEv")]
-    private static partial IntPtr GlobalContext();
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
-    private static partial void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
-
-    [LibraryImport(TorchCpu, EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private static partial bool UserEnabledMkldnn(IntPtr context);
+    internal static bool IsEnabledInLibTorch() => LibTorchContext.OneDnnEnabled();
 }
