@@ -10,6 +10,12 @@ namespace MLExtensions.Native;
 internal sealed record ConvolutionShape(long In, long Out, long Groups, long KernelHeight, long KernelWidth,
     long StrideHeight, long StrideWidth, long PadHeight, long PadWidth, long DilationHeight, long DilationWidth, bool InputGradient)
 {
+    /// <summary>oneDNN's channel block (16 floats: one AVX-512 register; AVX2 alone blocks by 8).</summary>
+    internal const int ChannelBlock = 16;
+
+    /// <summary>What <see cref="RelativeErrors"/> lists, in its order.</summary>
+    internal static readonly string[] ResultNames = ["output", "weight gradient", "input gradient"];
+
     private const int Batch = 2, Size = 10;
 
     internal static ConvolutionShape Of(Conv2d conv, bool inputGradient)
@@ -26,10 +32,22 @@ internal sealed record ConvolutionShape(long In, long Out, long Groups, long Ker
     }
 
     /// <summary>True when a channel count oneDNN works on is not a multiple of its 16-channel block (the input's only when its gradient is computed).</summary>
-    internal bool Unblocked => Out % 16 != 0 || (InputGradient && In % 16 != 0);
+    internal bool Unblocked => Out % ChannelBlock != 0 || (InputGradient && In % ChannelBlock != 0);
 
-    // oneDNN blocks channels by 16 (8 with AVX2 alone); a count keeps its remainder modulo 16.
-    private static long Reduce(long channels) => channels <= 32 ? channels : 16 + channels % 16;
+    // A count keeps its remainder modulo the block, and so oneDNN's blocking.
+    private static long Reduce(long channels) => channels <= 2 * ChannelBlock ? channels : ChannelBlock + channels % ChannelBlock;
+
+    /// <summary>
+    /// How far the float32 results (with the kernels libtorch now picks) are from float64 ones (libtorch's own kernels),
+    /// relative to the largest float64 value of each, in the order of <see cref="ResultNames"/>; NaN where a result is.
+    /// </summary>
+    internal double[] RelativeErrors(int variant = 0)
+    {
+        using var scope = NewDisposeScope();
+        var actual = ForwardAndBackward(float32, variant);
+        var expected = ForwardAndBackward(float64, variant);
+        return actual.Zip(expected, (a, e) => (a.to(float64) - e).abs().max().item<double>() / Math.Max(1e-12, e.abs().max().item<double>())).ToArray();
+    }
 
     /// <summary>Output, weight gradient and (when checked) input gradient, computed in <paramref name="type"/> on the inputs of <paramref name="variant"/>.</summary>
     internal Tensor[] ForwardAndBackward(ScalarType type, int variant = 0)
