@@ -82,17 +82,36 @@ public sealed class MLNetInternalsContractTests
     }
 
     [TestMethod]
-    public void TheLoadedMLNetIsTheSupportedReleaseAndAnotherIsNamedWithBothVersions()
+    public void TheGuardEnforcesExactlyTheMicrosoftMLRangeThePackageDeclares()
     {
-        Assert.AreEqual(new Version(5, 0, 1), MLNetVersionGuard.LoadedVersion());
-        Assert.IsNull(MLNetVersionGuard.Check(new Version(5, 0, 1)));
-        Assert.IsNull(MLNetVersionGuard.Check(new Version(5, 0, 3)));
-        foreach (var other in new[] { new Version(5, 1, 0), new Version(6, 0, 0), new Version(4, 0, 2) })
+        var dependencies = PackedDependencies.Of("MLExtensions.Transforms");
+        var declared = MLNetVersionGuard.ParseRange(dependencies["Microsoft.ML"]);
+        Assert.AreEqual(dependencies["Microsoft.ML"], dependencies["Microsoft.ML.ImageAnalytics"], "ImageAnalytics must follow the same ML.NET line");
+        Assert.AreEqual(declared, MLNetVersionGuard.Supported, $"package declares {dependencies["Microsoft.ML"]}, guard enforces {MLNetVersionGuard.DeclaredRange}");
+
+        // This process runs the ML.NET the suite is tested against, and it lies inside the declared range.
+        var loaded = MLNetVersionGuard.LoadedVersion();
+        Assert.IsNotNull(loaded);
+        Assert.IsNull(MLNetVersionGuard.Check(loaded), $"loaded Microsoft.ML {loaded} is outside {dependencies["Microsoft.ML"]}");
+        Assert.IsNull(MLNetVersionGuard.Check(declared.Minimum));
+
+        // Just outside either end, the message names the loaded version and the declared bounds.
+        var previousLine = new Version(declared.Minimum.Major - 1, 0, 1);
+        foreach (var outside in new[] { declared.Below, new Version(declared.Below.Major + 1, 0, 0), previousLine })
         {
-            var message = MLNetVersionGuard.Check(other);
-            Assert.IsNotNull(message, other.ToString());
-            StringAssert.Contains(message, $"this application loaded Microsoft.ML {other}");
-            StringAssert.Contains(message, "from 5.0.1 up to (not including) 5.1");
+            var message = MLNetVersionGuard.Check(outside);
+            Assert.IsNotNull(message, outside.ToString());
+            StringAssert.Contains(message, $"this application loaded Microsoft.ML {outside}");
+            StringAssert.Contains(message, $"from {declared.Minimum} up to (not including) {declared.Below}");
+            StringAssert.Contains(message, $"Reference Microsoft.ML {declared.Minimum.Major}.{declared.Minimum.Minor}.x");
         }
+    }
+
+    [TestMethod]
+    public void ARangeOfAnotherFormIsRefusedWithTheExpectedForm()
+    {
+        Assert.AreEqual((new Version(6, 0, 0), new Version(6, 1, 0)), MLNetVersionGuard.ParseRange("[6.0.0, 6.1)"));
+        foreach (var range in new[] { "6.0.0", "[6.0.0, )", "(6.0.0, 6.1)", "[6.0.0, 6.1]" })
+            StringAssert.Contains(Assert.ThrowsExactly<FormatException>(() => MLNetVersionGuard.ParseRange(range)).Message, "[minimum, below)");
     }
 }

@@ -43,7 +43,7 @@ internal static class TintedFashionMnist
         using var grey = new SKBitmap(new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque));
         var greyPixels = garment.Select(v => (byte)Math.Round(v * 255)).ToArray();
         System.Runtime.InteropServices.Marshal.Copy(greyPixels, 0, grey.GetPixels(), greyPixels.Length);
-        using var scaled = grey.Resize(new SKImageInfo(size, size, SKColorType.Gray8, SKAlphaType.Opaque), SKFilterQuality.High);
+        using var scaled = grey.Resize(new SKImageInfo(size, size, SKColorType.Gray8, SKAlphaType.Opaque), new SKSamplingOptions(SKCubicResampler.Mitchell));
         using var photo = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var coverage = scaled.GetPixelSpan();
         var rgba = new byte[size * size * 4];

@@ -10,6 +10,9 @@ namespace MLExtensions.Images;
 /// </summary>
 internal static class ImageResizing
 {
+    /// <summary>Bicubic (Mitchell), as ML.NET 6's MLImage resizes with padding or cropping.</summary>
+    private static readonly SKSamplingOptions Sampling = new(SKCubicResampler.Mitchell);
+
     internal static void CoverAndCrop(SKBitmap source, int width, int height, Span<byte> planes)
     {
         double scale = Math.Max((double)width / source.Width, (double)height / source.Height);
@@ -18,9 +21,9 @@ internal static class ImageResizing
         {
             float drawnWidth = (float)(source.Width * scale), drawnHeight = (float)(source.Height * scale);
             var destination = SKRect.Create((width - drawnWidth) / 2, (height - drawnHeight) / 2, drawnWidth, drawnHeight);
-            using var paint = new SKPaint { FilterQuality = SKFilterQuality.High, BlendMode = SKBlendMode.Src };
+            using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
             using var image = SKImage.FromBitmap(source);
-            canvas.DrawImage(image, destination, paint);
+            canvas.DrawImage(image, destination, Sampling, paint);
         }
         BytePixels.FromInterleaved(target.GetPixelSpan(), bgra: false, planes);
     }

@@ -20,18 +20,20 @@ internal static class ImageGrid
         using (var canvas = new SKCanvas(bitmap))
         {
             canvas.Clear(SKColors.White);
-            using var text = new SKPaint { Color = SKColors.Black, TextSize = 12, IsAntialias = true };
-            using var alert = new SKPaint { Color = new SKColor(0xB0, 0x20, 0x20), TextSize = 12, IsAntialias = true };
+            using var font = new SKFont(SKTypeface.Default, 12);
+            using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            using var alert = new SKPaint { Color = new SKColor(0xB0, 0x20, 0x20), IsAntialias = true };
             for (int i = 0; i < images.Count; i++)
             {
                 if (images[i] is not var (pixels, shape, line1, line2, highlight))
                     continue;
                 float x = i % columns * Tile, y = i / columns * (Tile + CaptionHeight);
-                using var image = ToBitmap(pixels, shape);
-                using var sampling = new SKPaint { FilterQuality = SKFilterQuality.None };
-                canvas.DrawBitmap(image, SKRect.Create(x + 4, y + 4, Tile - 8, Tile - 8), sampling);
-                canvas.DrawText(Fit(line1), x + 4, y + Tile + 12, text);
-                canvas.DrawText(Fit(line2), x + 4, y + Tile + 27, highlight ? alert : text);
+                using var bitmapTile = ToBitmap(pixels, shape);
+                using var image = SKImage.FromBitmap(bitmapTile);
+                // Nearest neighbour: each of a small image's pixels shows as a sharp square.
+                canvas.DrawImage(image, SKRect.Create(x + 4, y + 4, Tile - 8, Tile - 8), new SKSamplingOptions(SKFilterMode.Nearest));
+                canvas.DrawText(Fit(line1), x + 4, y + Tile + 12, SKTextAlign.Left, font, text);
+                canvas.DrawText(Fit(line2), x + 4, y + Tile + 27, SKTextAlign.Left, font, highlight ? alert : text);
             }
         }
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);

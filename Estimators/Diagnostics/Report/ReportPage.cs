@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using OxyPlot;
 
 namespace MLExtensions.Diagnostics;
 
@@ -30,10 +29,10 @@ internal sealed class ReportPage(string directory, string title)
         _body.AppendLine("</table>");
     }
 
-    internal void Plot(PlotModel plot, string file, int width = ReportPlots.Width, int height = ReportPlots.Height)
+    internal void Plot(ScottPlot.Plot plot, string file, int width = ReportPlots.Width, int height = ReportPlots.Height)
     {
         ReportPlots.SavePng(plot, Path.Combine(directory, file), width, height);
-        Image(file, width, height, plot.Title);
+        Image(file, width, height, plot.Axes.Title.Label.Text);
     }
 
     /// <summary>Each image captioned with its true class, then the predicted class and its probability (highlighted when wrong).</summary>
