@@ -3,13 +3,15 @@
 // then ImageCnn trains, is saved, reloaded in a fresh MLContext and must score every test image identically.
 // Microsoft.ML.TorchSharp's trainers download a pretrained model from aka.ms before training; where that host is
 // unreachable the run can only show that their code gets as far as the download with our TorchSharp, which it reports.
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.TorchSharp;
 using MLExtensions;
 
 var ml = new MLContext(seed: 1);
-Console.WriteLine($"Microsoft.ML {typeof(MLContext).Assembly.GetName().Version}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} loaded for all");
+var release = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+Console.WriteLine($"Microsoft.ML {release}, TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} loaded for all");
 
 bool theirsOk = TheirTextClassifier(ml) & TheirOnnxExport(ml);
 

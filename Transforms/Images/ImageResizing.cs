@@ -15,17 +15,28 @@ internal static class ImageResizing
 
     internal static void CoverAndCrop(SKBitmap source, int width, int height, Span<byte> planes)
     {
-        double scale = Math.Max((double)width / source.Width, (double)height / source.Height);
         using var target = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         using (var canvas = new SKCanvas(target))
         {
-            float drawnWidth = (float)(source.Width * scale), drawnHeight = (float)(source.Height * scale);
-            var destination = SKRect.Create((width - drawnWidth) / 2, (height - drawnHeight) / 2, drawnWidth, drawnHeight);
             using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
             using var image = SKImage.FromBitmap(source);
-            canvas.DrawImage(image, destination, Sampling, paint);
+            canvas.DrawImage(image, CoveringRectangle(source.Width, source.Height, width, height), Sampling, paint);
         }
         BytePixels.FromInterleaved(target.GetPixelSpan(), bgra: false, planes);
+    }
+
+    /// <summary>
+    /// Where the scaled image lands on the target: whole pixels, as ML.NET's crop resize computes them (float scale,
+    /// size and offset truncated) and as torchvision's integer-sized Resize then CenterCrop give them; a fractional
+    /// size or offset would shift every pixel by a fraction.
+    /// </summary>
+    internal static SKRect CoveringRectangle(int sourceWidth, int sourceHeight, int width, int height)
+    {
+        float widthScale = (float)width / sourceWidth, heightScale = (float)height / sourceHeight;
+        float scale = Math.Max(widthScale, heightScale);
+        int left = heightScale < widthScale ? 0 : (int)((width - sourceWidth * scale) / 2);
+        int top = heightScale < widthScale ? (int)((height - sourceHeight * scale) / 2) : 0;
+        return SKRect.Create(left, top, (int)(sourceWidth * scale), (int)(sourceHeight * scale));
     }
 
     /// <summary>An <see cref="MLImage"/> of any size, resized as above.</summary>

@@ -102,6 +102,8 @@ internal static class ReportPlots
         plot.Axes.Bottom.SetTicks(positions, classes.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        // Room for the slanted class names above the axis title.
+        plot.Axes.Bottom.MinimumSize = 24 + 6 * classes.Max(c => c.Length);
         plot.Axes.Left.SetTicks(positions, classes.Reverse().ToArray());
         return plot;
     }
