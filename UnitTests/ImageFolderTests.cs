@@ -37,6 +37,46 @@ public sealed class ImageFolderTests
     }
 
     [TestMethod]
+    public void LinkedFoldersAreListedOnceAndEmptyClassesAreNamed()
+    {
+        using var folder = new ImageFolderData(perClass: 4, seed: 6);
+        Directory.CreateSymbolicLink(Path.Combine(folder.Root, "red", "loop"), Path.Combine(folder.Root, "red"));
+        Directory.CreateSymbolicLink(Path.Combine(folder.Root, "green", "blue-again"), Path.Combine(folder.Root, "Blue"));
+        Directory.CreateDirectory(Path.Combine(folder.Root, "empty"));
+        File.WriteAllText(Path.Combine(folder.Root, "empty", "readme.txt"), "no images here");
+        var (ml, log) = Context();
+
+        var rows = ml.Data.CreateEnumerable<ImageFolder.Row>(ml.Data.LoadImagesFromFolder(folder.Root), reuseRowObject: false).ToArray();
+        Assert.AreEqual(12, rows.Length, "each image once, whatever the links");
+        CollectionAssert.AreEqual(new[] { 4, 4, 4 }, rows.GroupBy(r => r.Label).Select(g => g.Count()).ToArray());
+        var links = log.Single(m => m.Contains("did not follow 2 symbolic links"));
+        StringAssert.Contains(links, Path.Combine(folder.Root, "red", "loop"));
+        StringAssert.Contains(links, Path.Combine(folder.Root, "green", "blue-again"));
+        Assert.IsTrue(log.Any(m => m.Contains("1 class folders hold no images") && m.Contains("empty")), string.Join(" | ", log));
+    }
+
+    [TestMethod]
+    public void AnUnreadableImageAtPredictionNamesItsFile()
+    {
+        using var folder = new ImageFolderData(perClass: 8, seed: 7);
+        var (ml, _) = Context();
+        var model = Pipeline(ml, o => o.Epochs = 1).Fit(ml.Data.LoadImagesFromFolder(folder.Root));
+        var broken = Path.Combine(folder.Root, "broken.jpg");
+        File.WriteAllBytes(broken, [1, 2, 3, 4, 5, 6, 7, 8]);
+
+        using var engine = ml.Model.CreatePredictionEngine<ImageFolder.Row, PredictedClass>(model);
+        Assert.AreNotEqual(0u, engine.Predict(new ImageFolder.Row { ImagePath = Directory.GetFiles(Path.Combine(folder.Root, "red"), "*.jpg")[0] }).PredictedLabel);
+        var error = Assert.ThrowsExactly<UnreadableImageException>(() => engine.Predict(new ImageFolder.Row { ImagePath = broken }));
+        Assert.AreEqual(broken, error.File);
+        StringAssert.Contains(error.Message, broken);
+    }
+
+    private sealed class PredictedClass
+    {
+        public uint PredictedLabel { get; set; }
+    }
+
+    [TestMethod]
     public void TheListLoaderReadsCsvWithAHeaderAndTsvWithout()
     {
         using var folder = new ImageFolderData(perClass: 2, seed: 2);

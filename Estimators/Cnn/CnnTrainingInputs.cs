@@ -39,7 +39,7 @@ internal sealed class CnnTrainingInputs : IDisposable
         if (train.SkippedRows > 0)
             channel.Warning(MessageSensitivity.None, $"{trainer}: left out {train.SkippedRows} training rows whose label '{label.Name}' is missing.");
         channel.Info(MessageSensitivity.None, $"{trainer}: {train.Count} training images, kept {train.Store.Description}.");
-        WarnUnreadable(train, "training", channel, trainer);
+        WarnLeftOut(train, "training", channel, trainer);
         if (train.Count == 0)
             throw new InvalidOperationException($"{trainer} cannot train: the training data has no rows with a label in column '{label.Name}'.");
 
@@ -58,7 +58,7 @@ internal sealed class CnnTrainingInputs : IDisposable
                     $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
             var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true);
             validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, options, host, "validation");
-            WarnUnreadable(validation, "validation", channel, trainer);
+            WarnLeftOut(validation, "validation", channel, trainer);
         }
         else if (options.ValidationFraction > 0)
         {
@@ -93,11 +93,14 @@ internal sealed class CnnTrainingInputs : IDisposable
     internal static ImageShape? DeclaredShape(DataViewSchema schema, CnnTrainingOptions options)
         => options.DeclaredShape(defaultChannels: schema.GetColumnOrNull(options.FeatureColumnName) is { } column && ImageColumn.IsEncoded(column) ? 3 : 1);
 
-    private static void WarnUnreadable(CnnTrainingSet set, string role, IChannel channel, string trainer)
+    private static void WarnLeftOut(CnnTrainingSet set, string role, IChannel channel, string trainer)
     {
         if (set.UnreadableImages.Count > 0)
             channel.Warning(MessageSensitivity.None, $"{trainer}: left out {set.UnreadableImages.Count} {role} images that could not be decoded " +
                 $"(SkipUnreadableImages): {NameSample.Of(set.UnreadableImages)}.");
+        if (set.NonFiniteImages.Count > 0)
+            channel.Warning(MessageSensitivity.None, $"{trainer}: left out {set.NonFiniteImages.Count} {role} images holding NaN or infinite values " +
+                $"(SkipNonFiniteImages): {NameSample.Of(set.NonFiniteImages)}.");
     }
 
     public void Dispose()

@@ -244,6 +244,12 @@ public abstract class CnnTrainingOptions
     /// </summary>
     public bool SkipUnreadableImages { get; set; }
 
+    /// <summary>
+    /// Leave out rows whose float image holds a NaN or infinite value, with a warning that counts and names them;
+    /// false (default): such a row stops training with an <see cref="InvalidImageInputException"/> naming it.
+    /// </summary>
+    public bool SkipNonFiniteImages { get; set; }
+
     /// <summary>The default <see cref="DataCacheBytes"/>: 1 GiB.</summary>
     public const long DefaultDataCacheBytes = 1L << 30;
 

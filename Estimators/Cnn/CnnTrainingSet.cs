@@ -50,6 +50,9 @@ internal sealed class CnnTrainingSet : IDisposable
     /// <summary>Rows left out because their image could not be decoded (their files, or "row N"), with <c>SkipUnreadableImages</c>.</summary>
     public IReadOnlyList<string> UnreadableImages { get; private init; } = [];
 
+    /// <summary>Rows left out because their image holds a NaN or infinite value (their files, or "row N"), with <c>SkipNonFiniteImages</c>.</summary>
+    public IReadOnlyList<string> NonFiniteImages { get; private init; } = [];
+
     /// <summary>
     /// Reads the labelled rows of <paramref name="data"/>, as 8-bit planes when the images are 8-bit; encoded images
     /// are decoded (on several threads) and resized to <paramref name="shape"/> once, here.
@@ -62,10 +65,11 @@ internal sealed class CnnTrainingSet : IDisposable
         using var writer = ImageStoreWriter.Create(shape, format, rows, options.DataCacheBytes, options.DataCacheDirectory ?? Path.GetTempPath());
         var labels = new List<long>();
         var unreadable = new List<string>();
+        var nonFinite = new List<string>();
         long skipped = 0, row = -1;
         uint key = 0;
         // The folder loader's path column, when the data has it, names each row's file in errors.
-        var path = data.Schema.GetColumnOrNull(ImageFolder.ImagePathColumnName) is { Type: TextDataViewType } pathColumn ? pathColumn : (DataViewSchema.Column?)null;
+        var path = ImageColumn.PathColumn(data.Schema);
         using (var cursor = data.GetRowCursor(path is { } p ? [features, label, p] : [features, label]))
         {
             var reader = ImageReader.Create(cursor, features, shape);
@@ -112,8 +116,8 @@ internal sealed class CnnTrainingSet : IDisposable
                 }
                 if (format.IsBytes)
                     reader.ReadBytes(writer.NextRow());
-                else
-                    ReadFloats(reader, writer.NextFloatRow(), features.Name, role, row);
+                else if (!ReadFiniteFloats(reader, writer.NextFloatRow(), features.Name, role, row, options.SkipNonFiniteImages, nonFinite))
+                    continue;
                 writer.Commit();
                 labels.Add(key - 1);
             }
@@ -123,6 +127,7 @@ internal sealed class CnnTrainingSet : IDisposable
         return new CnnTrainingSet(store, Enumerable.Range(0, labels.Count).Select(i => (long)i).ToArray(), labels.ToArray(), skipped)
         {
             UnreadableImages = unreadable,
+            NonFiniteImages = nonFinite,
         };
     }
 
@@ -139,12 +144,17 @@ internal sealed class CnnTrainingSet : IDisposable
         };
     }
 
-    private static void ReadFloats(ImageReader reader, Span<float> image, string column, string role, long row)
+    /// <returns>False when the image holds a NaN or infinite value and <paramref name="skip"/> says to leave it out (named in <paramref name="skipped"/>).</returns>
+    private static bool ReadFiniteFloats(ImageReader reader, Span<float> image, string column, string role, long row, bool skip, List<string> skipped)
     {
         reader.Read(image);
         int bad = FiniteValues.FirstNonFinite(image);
-        if (bad >= 0)
-            throw new InvalidOperationException($"Column '{column}' of the {role} data has a non-finite value ({image[bad]}) at row {row}, element {bad}.");
+        if (bad < 0)
+            return true;
+        if (!skip)
+            throw InvalidImageInputException.NonFinite(column, role, row, reader.File(), bad, image[bad]);
+        skipped.Add(reader.File() ?? $"row {row}");
+        return false;
     }
 
     /// <summary>The rows at <paramref name="indices"/>, as a new set sharing the store.</summary>

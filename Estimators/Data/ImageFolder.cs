@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MLExtensions.Data;
+using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
 
 namespace MLExtensions;
@@ -22,7 +23,7 @@ public static class ImageFolder
     public const string LabelColumnName = "Label";
 
     /// <summary>The column holding each image's full path.</summary>
-    public const string ImagePathColumnName = "ImagePath";
+    public const string ImagePathColumnName = ImageColumn.PathColumnName;
 
     /// <summary>One row: the class name and the image file.</summary>
     public sealed class Row
@@ -37,7 +38,9 @@ public static class ImageFolder
     /// <summary>
     /// <paramref name="root"/>/&lt;class&gt;/…/image: one class per sub-folder (its name is the label; images in
     /// deeper folders belong to it), classes and files in ordinal order. Files directly in the root are not labelled
-    /// and are left out with a warning.
+    /// and are left out with a warning. Symbolic links to folders are followed once per real folder (a link loop is
+    /// not followed, with a warning naming it); a class folder without images is named in a warning, and its class
+    /// is absent from the data.
     /// </summary>
     public static IDataView FromClassFolders(MLContext mlContext, string root) => FromClassFolders(mlContext?.Data!, root);
 
@@ -49,16 +52,29 @@ public static class ImageFolder
         var env = CatalogEnvironment.Of(data);
         var rows = new List<Row>();
         var ignored = new List<string>();
+        var empty = new List<string>();
+        var walk = new FolderWalk();
         foreach (var classFolder in directory.EnumerateDirectories().OrderBy(d => d.Name, StringComparer.Ordinal))
-            foreach (var file in classFolder.EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
+        {
+            int before = rows.Count;
+            foreach (var file in walk.FilesUnder(classFolder).OrderBy(f => f.FullName, StringComparer.Ordinal))
                 if (IsImage(file.Name))
                     rows.Add(new Row { Label = classFolder.Name, ImagePath = file.FullName });
                 else
                     ignored.Add(file.FullName);
+            if (rows.Count == before)
+                empty.Add(classFolder.Name);
+        }
         var unlabelled = directory.EnumerateFiles().Where(f => IsImage(f.Name)).Select(f => f.Name).ToArray();
         using var channel = env.Start(nameof(ImageFolder));
         if (unlabelled.Length > 0)
             channel.Warning(MessageSensitivity.None, $"ImageFolder: left out {unlabelled.Length} images directly in '{root}' (not in a class sub-folder): {NameSample.Of(unlabelled)}.");
+        if (walk.SkippedLinks.Count > 0)
+            channel.Warning(MessageSensitivity.None, $"ImageFolder: did not follow {walk.SkippedLinks.Count} symbolic links to folders already listed " +
+                $"(a link loop, or a second link to one folder), so no image is listed twice: {NameSample.Of(walk.SkippedLinks)}.");
+        if (empty.Count > 0)
+            channel.Warning(MessageSensitivity.None, $"ImageFolder: {empty.Count} class folders hold no images, so their classes are absent from the data " +
+                $"and from any model trained on it: {NameSample.Of(empty)}.");
         return Finish(data, channel, rows, ignored, root);
     }
 

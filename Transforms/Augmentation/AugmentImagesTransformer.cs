@@ -102,19 +102,13 @@ public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
 
         private ValueGetter<VBuffer<float>> MakeRowGetter(DataViewRow input, int pass)
         {
-            var source = input.GetGetter<VBuffer<float>>(_input);
-            var buffer = default(VBuffer<float>);
+            var reader = ImageReader.Create(input, _input, _shape);
             var image = new float[_shape.Size];
             return (ref VBuffer<float> destination) =>
             {
-                source(ref buffer);
-                if (!_augment)
-                {
-                    buffer.CopyTo(ref destination);
-                    return;
-                }
-                buffer.CopyTo(image);
-                Augment(image, pass, input.Position);
+                reader.Read(image);
+                if (_augment)
+                    Augment(image, pass, input.Position);
                 var editor = VBufferEditor.Create(ref destination, image.Length);
                 image.CopyTo(editor.Values);
                 destination = editor.Commit();

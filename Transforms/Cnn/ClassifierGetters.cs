@@ -21,15 +21,24 @@ internal static class ClassifierGetters
             probabilities().CopyTo(editor.Values);
             destination = editor.Commit();
         };
-        ValueGetter<uint> predicted = (ref uint destination) =>
-        {
-            var values = probabilities();
-            int best = 0;
-            for (int k = 1; k < values.Length; k++)
-                if (values[k] > values[best])
-                    best = k;
-            destination = (uint)best + 1;
-        };
+        ValueGetter<uint> predicted = (ref uint destination) => destination = PredictedKey(probabilities());
         return [active[0] ? score : null, active[1] ? predicted : null];
+    }
+
+    /// <summary>
+    /// The 1-based key of the largest probability (the first of equal maxima), or 0, ML.NET's missing key, when any
+    /// probability is NaN: a non-finite input gives NaN scores, and no class may be claimed for it.
+    /// </summary>
+    internal static uint PredictedKey(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (float.IsNaN(values[k]))
+                return 0;
+            if (values[k] > values[best])
+                best = k;
+        }
+        return (uint)best + 1;
     }
 }

@@ -195,7 +195,9 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
 
         public override IReadOnlyList<DataViewSchema.DetachedColumn> AddedColumns => _added;
         public override bool ReadsAhead => true;
-        public override IEnumerable<DataViewSchema.Column> GetDependencies(int addedIndex) => [_features];
+        // The image path column, when there is one, only so that errors can name the file.
+        public override IEnumerable<DataViewSchema.Column> GetDependencies(int addedIndex)
+            => ImageColumn.PathColumn(InputSchema) is { } path ? [_features, path] : [_features];
 
         public override Delegate MakeGetter(DataViewRow input, int addedIndex)
             => MakeGetters(input, [addedIndex == 0, addedIndex == 1], null, [])[addedIndex]!;
@@ -274,6 +276,15 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
             }
             _start = position;
             _scorer.Score(_images, _count, _probabilities);
+            MarkNonFiniteRows(size);
+        }
+
+        // A row with a NaN or infinite input scores NaN, whatever the network made of it, so no class is claimed for it.
+        private void MarkNonFiniteRows(int size)
+        {
+            for (int i = 0; i < _count; i++)
+                if (FiniteValues.FirstNonFinite(_images.AsSpan(i * size, size)) >= 0)
+                    _probabilities.AsSpan(i * _scorer.Classes, _scorer.Classes).Fill(float.NaN);
         }
 
         public void Dispose() => _lookahead?.Dispose();

@@ -7,6 +7,13 @@ namespace MLExtensions.Images;
 /// <summary>Finds and checks a column holding planar C×H×W float images, with errors that name what is wrong.</summary>
 internal static class ImageColumn
 {
+    /// <summary>The text column an image folder's rows name their files in; readers name the file in errors when it is there.</summary>
+    internal const string PathColumnName = "ImagePath";
+
+    /// <summary>The input's image path column, when it has one of text: read alongside the images so errors can name files.</summary>
+    internal static DataViewSchema.Column? PathColumn(DataViewSchema schema)
+        => schema.GetColumnOrNull(PathColumnName) is { Type: TextDataViewType } column ? column : null;
+
     /// <summary>
     /// Returns the column and its image shape. A vector with dimensions [C,H,W] carries its own shape, [H,W] is
     /// one channel; a flat vector needs <paramref name="declared"/>, which must then match its length.

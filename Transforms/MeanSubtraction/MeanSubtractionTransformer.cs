@@ -131,13 +131,14 @@ public sealed class MeanSubtractionTransformer : RowMappingTransformer
     private sealed class Mapper : ColumnMapper
     {
         private readonly DataViewSchema.Column _input;
+        private readonly ImageShape _shape;
         private readonly DataViewSchema.DetachedColumn[] _added;
         private readonly float[] _offset;
         private readonly float[] _divisor;
 
         public Mapper(MeanSubtractionTransformer parent, DataViewSchema inputSchema) : base(inputSchema)
         {
-            (_input, _) = ImageColumn.Resolve(inputSchema, parent.InputColumnName, parent.Shape);
+            (_input, _shape) = ImageColumn.Resolve(inputSchema, parent.InputColumnName, parent.Shape);
             // The output keeps the input's type (so its dimensions) and annotations.
             _added = [new DataViewSchema.DetachedColumn(parent.OutputColumnName, _input.Type, _input.Annotations)];
             _offset = parent.Expand(parent._mean);
@@ -152,15 +153,13 @@ public sealed class MeanSubtractionTransformer : RowMappingTransformer
 
         public override Delegate MakeGetter(DataViewRow input, int addedIndex)
         {
-            var source = input.GetGetter<VBuffer<float>>(_input);
-            var buffer = default(VBuffer<float>);
+            var reader = ImageReader.Create(input, _input, _shape);
             var offset = _offset;
             var divisor = _divisor;
             ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> destination) =>
             {
-                source(ref buffer);
                 var editor = VBufferEditor.Create(ref destination, offset.Length);
-                buffer.CopyTo(editor.Values);
+                reader.Read(editor.Values);
                 var values = editor.Values;
                 for (int i = 0; i < values.Length; i++)
                     values[i] = (values[i] - offset[i]) / divisor[i];

@@ -1,4 +1,4 @@
-namespace MLExtensions.Data;
+namespace MLExtensions.Images;
 
 internal static class FiniteValues
 {
