@@ -53,6 +53,101 @@ public sealed class DamagedModelFileTests
     }
 
     [TestMethod]
+    public void AnyFlippedByteInOurEntriesIsRefusedOrChangesNothing()
+    {
+        // A chain of every component that saves itself: mean subtraction, augmentation, the network.
+        var data = CnnTestData.Load(trainRows: 200);
+        var model = data.Ml.Transforms.SubtractMean("Features")
+            .Append(data.Ml.Transforms.AugmentImages("Features", new ImageAugmentation(seed: 1).HorizontalFlip()))
+            .Append(data.Ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o => o.Epochs = 1)))
+            .Fit(data.Train);
+        using var saved = new MemoryStream();
+        data.Ml.Model.Save(model, data.Train.Schema, saved);
+        var test = data.Ml.Data.TakeRows(data.Test, 16);
+        var expected = CnnTestData.Scores(model, test);
+        var random = new Random(11);
+
+        for (int component = 0; component < 3; component++)
+        {
+            string entry = $"TransformerChain/Transform_{component:D3}/Model.key";
+            var content = EntryBytes(saved.ToArray(), entry);
+            // ML.NET's 256-byte header, then our block: its length (8 bytes), the bytes, their SHA-256 (32 bytes).
+            long ours = 8 + BitConverter.ToInt64(content, 256) + 32;
+            var positions = Enumerable.Range(0, 256).Where(i => i % 5 == 0)
+                .Concat(Enumerable.Range(0, 40).Select(_ => 256 + (int)random.NextInt64(ours)))
+                .Concat(Enumerable.Range((int)(256 + ours), content.Length - (int)(256 + ours)));
+            foreach (int position in positions)
+            {
+                var damaged = WithEntry(saved.ToArray(), entry, Flipped(content, position));
+                var loaded = TryLoad(data.Ml, damaged);
+                if (position >= 256 && position < 256 + ours)
+                    Assert.IsNull(loaded, $"{entry}: a flipped byte at {position}, inside our checksummed block, loaded");
+                else if (loaded is not null)
+                    CollectionAssert.AreEqual(expected.SelectMany(v => v).ToArray(), CnnTestData.Scores(loaded, test).SelectMany(v => v).ToArray(),
+                        $"{entry}: a flipped byte at {position} loaded into a model that scores differently");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void ADamagedEntryIsNamedInTheError()
+    {
+        var (data, model) = Trained();
+        using var saved = new MemoryStream();
+        data.Ml.Model.Save(model, data.Train.Schema, saved);
+        var zip = saved.ToArray();
+        // The model is the network alone: ML.NET saves it under TransformerChain/ all the same.
+        const string ours = "TransformerChain/Model.key";
+        var content = EntryBytes(zip, ours);
+        var error = Assert.Throws<Exception>(() => data.Ml.Model.Load(new MemoryStream(WithEntry(zip, ours, Flipped(content, 256 + 8 + 3))), out _));
+        var cause = error is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : error;
+        Assert.IsInstanceOfType<InvalidDataException>(cause);
+        StringAssert.Contains(cause.Message, "model entry 'TransformerChain/Model.key' (ImageCnnTransformer)");
+        StringAssert.Contains(cause.Message, "SHA-256 checksum does not match");
+    }
+
+    private static ITransformer? TryLoad(MLContext ml, byte[] zip)
+    {
+        try
+        {
+            return ml.Model.Load(new MemoryStream(zip), out _);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Flipped(byte[] content, int position)
+    {
+        var copy = (byte[])content.Clone();
+        copy[position] ^= 0x24;
+        return copy;
+    }
+
+    private static byte[] EntryBytes(byte[] zip, string name)
+    {
+        using var archive = new ZipArchive(new MemoryStream(zip));
+        using var stream = archive.GetEntry(name)!.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static byte[] WithEntry(byte[] zip, string name, byte[] content)
+    {
+        var copy = new MemoryStream();
+        copy.Write(zip);
+        using (var archive = new ZipArchive(copy, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            archive.GetEntry(name)!.Delete();
+            using var stream = archive.CreateEntry(name).Open();
+            stream.Write(content);
+        }
+        return copy.ToArray();
+    }
+
+    [TestMethod]
     public void TruncatedEmptyAndDirectoryPathsNameTheFileAndTheProblem()
     {
         var (data, model) = Trained();

@@ -51,8 +51,9 @@ public sealed class MLNetInternalsContractTests
     [TestMethod]
     public void ModelFormatsRespectHeaderLimits()
     {
-        Assert.ThrowsExactly<ArgumentException>(() => new ModelFormat("SHORT", "Loader", 1, 1));
-        Assert.ThrowsExactly<ArgumentException>(() => new ModelFormat("EIGHTCHR", new string('x', 25), 1, 1));
+        Assert.ThrowsExactly<ArgumentException>(() => new ModelFormat("SHORT", "Loader", 1, 1, 1));
+        Assert.ThrowsExactly<ArgumentException>(() => new ModelFormat("EIGHTCHR", new string('x', 25), 1, 1, 1));
+        Assert.ThrowsExactly<ArgumentException>(() => new ModelFormat("EIGHTCHR", "Loader", 2, 1, firstChecksummedVersion: 3));
         Assert.AreEqual(8, MeanSubtractionTransformer.ModelFormat.ModelSignature.Length);
     }
 

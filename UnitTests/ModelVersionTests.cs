@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLExtensions.UnitTests;
 
@@ -54,16 +55,37 @@ public sealed class ModelVersionTests
         Assert.AreEqual(2, model.History.Epochs.Count);
     }
 
+    [TestMethod]
+    public void AnImageCnnSavedBeforeWholeEntryChecksumsLoadsAndScoresAsItDid()
+    {
+        // Saved with model version 0x00010007 (only the weights checksummed, not the whole entry).
+        var model = LoadAndCheckScores("imagecnn-v10007");
+        Assert.AreEqual(2, model.History.Epochs.Count);
+    }
+
+    [TestMethod]
+    public void MeanSubtractionAugmentationAndEnsemblesSavedBeforeChecksumsLoadAndScoreAsTheyDid()
+    {
+        // Saved with MEANSUBT, AUGMIMGS and AVGENSMB version 0x00010001 (entries without a checksum), IMAGECNN 0x00010007.
+        var chain = (TransformerChain<ITransformer>)LoadAndCheckScores<ITransformer>("pipeline-meansubt-v10001-augmimgs-v10001");
+        CollectionAssert.AreEqual(new[] { typeof(MeanSubtractionTransformer), typeof(AugmentImagesTransformer), typeof(ImageCnnTransformer) },
+            chain.Select(t => t.GetType()).ToArray());
+        var ensemble = LoadAndCheckScores<AverageEnsembleTransformer>("avgensmb-v10001");
+        Assert.AreEqual(2, ensemble.Members.Count);
+    }
+
     /// <summary>
     /// Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt
     /// file says, to float rounding: the scores were written on another CPU, and a process whose convolutions run on
     /// libtorch's own kernels instead of oneDNN's (see OneDnnConvolutionCheck) differs from them in the last bit.
     /// </summary>
-    private static ImageCnnTransformer LoadAndCheckScores(string fixture)
+    private static ImageCnnTransformer LoadAndCheckScores(string fixture) => LoadAndCheckScores<ImageCnnTransformer>(fixture);
+
+    private static T LoadAndCheckScores<T>(string fixture) where T : ITransformer
     {
         string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
         var ml = new MLContext(seed: 1);
-        var model = (ImageCnnTransformer)ml.Model.Load(Path.Combine(fixtures, fixture + ".zip"), out _);
+        var model = (T)ml.Model.Load(Path.Combine(fixtures, fixture + ".zip"), out _);
         var expected = File.ReadAllLines(Path.Combine(fixtures, fixture + "-scores.txt"))
             .Select(line => line.Split(' ').Select(float.Parse).ToArray()).ToArray();
 

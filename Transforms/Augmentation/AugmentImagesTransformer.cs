@@ -16,7 +16,8 @@ namespace MLExtensions;
 public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
 {
     internal const string LoaderSignature = "AugmentImagesTransform";
-    internal static readonly ModelFormat ModelFormat = new("AUGMIMGS", LoaderSignature, 0x00010001, 0x00010001);
+    // 0x00010002: the whole entry is checksummed (ModelPersistence); 0x00010001 models still load.
+    internal static readonly ModelFormat ModelFormat = new("AUGMIMGS", LoaderSignature, 0x00010002, 0x00010001, firstChecksummedVersion: 0x00010002);
 
     /// <summary>
     /// Annotation on a column that holds freshly augmented values on every pass (so trainers re-read it per epoch).

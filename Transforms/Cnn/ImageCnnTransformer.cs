@@ -25,8 +25,9 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
     // 0x00010005: the network description names a torchvision network.
     // 0x00010006: the weights carry a SHA-256 checksum.
     // 0x00010007: the network description keeps ResNet blocks' inner widths (filter pruning).
-    // 0x00010002 to 0x00010006 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010007, 0x00010002);
+    // 0x00010008: the whole entry is checksummed (ModelPersistence), not only the weights.
+    // 0x00010002 to 0x00010007 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010008, 0x00010002, firstChecksummedVersion: 0x00010008);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
     private const uint FirstVersionWithTorchVision = 0x00010005;

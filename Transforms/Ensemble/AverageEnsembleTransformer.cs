@@ -19,7 +19,8 @@ namespace MLExtensions;
 public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposable
 {
     internal const string LoaderSignature = "AverageEnsemble";
-    internal static readonly ModelFormat ModelFormat = new("AVGENSMB", LoaderSignature, 0x00010001, 0x00010001);
+    // 0x00010002: the whole entry is checksummed (ModelPersistence); 0x00010001 models still load.
+    internal static readonly ModelFormat ModelFormat = new("AVGENSMB", LoaderSignature, 0x00010002, 0x00010001, firstChecksummedVersion: 0x00010002);
 
     private readonly ImageCnnTransformer[] _networks;
 

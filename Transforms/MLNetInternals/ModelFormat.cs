@@ -12,19 +12,24 @@ namespace MLExtensions.MLNetInternals;
 /// </remarks>
 internal sealed record ModelFormat
 {
-    internal ModelFormat(string modelSignature, string loaderSignature, uint version, uint oldestReadable)
+    /// <param name="firstChecksummedVersion">The first version whose whole entry is checksummed (<see cref="ModelPersistence"/>).</param>
+    internal ModelFormat(string modelSignature, string loaderSignature, uint version, uint oldestReadable, uint firstChecksummedVersion)
     {
         if (modelSignature.Length != 8)
             throw new ArgumentException($"Model signature '{modelSignature}' must be exactly 8 characters.", nameof(modelSignature));
         if (loaderSignature.Length is 0 or > 24)
             throw new ArgumentException($"Loader signature '{loaderSignature}' must have 1 to 24 characters.", nameof(loaderSignature));
+        if (firstChecksummedVersion > version)
+            throw new ArgumentException($"The first checksummed version {firstChecksummedVersion:X8} is after the version written, {version:X8}.", nameof(firstChecksummedVersion));
         (ModelSignature, LoaderSignature, Version, OldestReadable) = (modelSignature, loaderSignature, version, oldestReadable);
+        FirstChecksummedVersion = firstChecksummedVersion;
     }
 
     internal string ModelSignature { get; }
     internal string LoaderSignature { get; }
     internal uint Version { get; }
     internal uint OldestReadable { get; }
+    internal uint FirstChecksummedVersion { get; }
 
     internal VersionInfo ToVersionInfo()
     {

@@ -14,7 +14,8 @@ namespace MLExtensions;
 public sealed class MeanSubtractionTransformer : RowMappingTransformer
 {
     internal const string LoaderSignature = "MeanSubtractionTransform";
-    internal static readonly ModelFormat ModelFormat = new("MEANSUBT", LoaderSignature, 0x00010001, 0x00010001);
+    // 0x00010002: the whole entry is checksummed (ModelPersistence); 0x00010001 models still load.
+    internal static readonly ModelFormat ModelFormat = new("MEANSUBT", LoaderSignature, 0x00010002, 0x00010001, firstChecksummedVersion: 0x00010002);
 
     // A standard deviation below this is treated as 1 (a constant value is centred but not scaled).
     internal const float MinimumStd = 1e-8f;
