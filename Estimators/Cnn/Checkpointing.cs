@@ -5,7 +5,8 @@ namespace MLExtensions.Cnn;
 /// <summary>
 /// Writes a checkpoint into <c>Options.CheckpointDirectory</c> at the end of every epoch, after every other callback
 /// has finished it. A run that starts over (not resuming) replaces the checkpoints of earlier runs there when it
-/// writes its first one.
+/// writes its first one. A checkpoint that cannot be written (disk full, directory gone) is a warning and a line in
+/// the history's <c>FailedCheckpoints</c>, not the end of the run.
 /// </summary>
 internal sealed class Checkpointing(string directory, CnnCheckpoints checkpoints, bool resuming) : TrainingCallback
 {
@@ -33,6 +34,13 @@ internal sealed class Checkpointing(string directory, CnnCheckpoints checkpoints
         {
             string path = CheckpointFile.Write(directory, state.Epoch + 1, sections);
             state.Log($"checkpoint written: '{path}'.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The epochs trained so far are worth more than the checkpoint: keep training, and say so.
+            string failure = $"epoch {state.Epoch + 1}: the checkpoint could not be written to '{directory}' ({e.Message})";
+            state.NoteFailedCheckpoint(failure);
+            state.Warn($"{failure}; training goes on, and the model will be returned, but a crash now could not resume from this epoch.");
         }
         finally
         {

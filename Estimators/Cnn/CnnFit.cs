@@ -25,6 +25,7 @@ internal static class CnnFit
         var device = ComputeDeviceResolver.Resolve(options.Device);
         if (options.Device == ComputeDevice.Auto && device.type == TorchSharp.DeviceType.CPU)
             channel.Info(MessageSensitivity.None, $"{trainer}: ComputeDevice.Auto trains on the CPU: {ComputeDeviceResolver.CudaUnavailableReason}");
+        using var checkpointLock = options.CheckpointDirectory is { } directory ? CheckpointDirectoryLock.Acquire(directory) : null;
         using var resume = FindCheckpoint(options, device, channel, trainer);
         int seed = options.Seed ?? (resume is null ? host.Rand.Next() : SeedOf(resume));
         using var inputs = CnnTrainingInputs.Read(input, options, seed, host, channel, trainer);

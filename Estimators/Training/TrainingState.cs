@@ -328,5 +328,10 @@ public sealed class TrainingState
     }
 
     internal TrainingHistory ToHistory(long skippedRows)
-        => new(_history.ToArray(), StopReason, WeightsEpoch, skippedRows, StopMessage);
+        => new(_history.ToArray(), StopReason, WeightsEpoch, skippedRows, StopMessage) { FailedCheckpoints = _failedCheckpoints.ToArray() };
+
+    private readonly List<string> _failedCheckpoints = [];
+
+    /// <summary>Records a checkpoint that could not be written, for <see cref="TrainingHistory.FailedCheckpoints"/>.</summary>
+    internal void NoteFailedCheckpoint(string failure) => _failedCheckpoints.Add(failure);
 }

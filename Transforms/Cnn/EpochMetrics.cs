@@ -69,6 +69,12 @@ public sealed class TrainingHistory
     /// </summary>
     public string? StopMessage { get; }
 
+    /// <summary>
+    /// The checkpoints that could not be written (epoch, directory and reason), in order; empty when every one was,
+    /// or when no checkpoint directory was set. Training went on past each.
+    /// </summary>
+    public IReadOnlyList<string> FailedCheckpoints { get; internal init; } = [];
+
     internal void Write(BinaryWriter writer)
     {
         writer.Write((int)StopReason);
@@ -86,12 +92,16 @@ public sealed class TrainingHistory
             writer.Write(e.Seconds);
         }
         writer.Write(StopMessage ?? "");
+        writer.Write(FailedCheckpoints.Count);
+        foreach (var failure in FailedCheckpoints)
+            writer.Write(failure);
     }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>
     /// <param name="reader">Positioned at the history.</param>
     /// <param name="hasStopMessage">False for models saved before the stop message was kept.</param>
-    internal static TrainingHistory Read(BinaryReader reader, bool hasStopMessage)
+    /// <param name="hasFailedCheckpoints">False for models saved before failed checkpoints were kept.</param>
+    internal static TrainingHistory Read(BinaryReader reader, bool hasStopMessage, bool hasFailedCheckpoints)
     {
         var reason = (TrainingStopReason)reader.ReadInt32();
         if (!Enum.IsDefined(reason))
@@ -107,6 +117,12 @@ public sealed class TrainingHistory
                 double.IsNaN(valAccuracy) ? null : valAccuracy, reader.ReadDouble(), reader.ReadDouble());
         }
         string? message = hasStopMessage && reader.ReadString() is { Length: > 0 } text ? text : null;
-        return new TrainingHistory(epochs, reason, best, skipped, message);
+        int failures = hasFailedCheckpoints ? reader.ReadInt32() : 0;
+        if (failures is < 0 or > 100_000)
+            throw new InvalidDataException($"The model's training history lists {failures} failed checkpoints; it is damaged.");
+        var failed = new string[failures];
+        for (int i = 0; i < failed.Length; i++)
+            failed[i] = reader.ReadString();
+        return new TrainingHistory(epochs, reason, best, skipped, message) { FailedCheckpoints = failed };
     }
 }

@@ -25,14 +25,15 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
     // 0x00010005: the network description names a torchvision network.
     // 0x00010006: the weights carry a SHA-256 checksum.
     // 0x00010007: the network description keeps ResNet blocks' inner widths (filter pruning).
-    // 0x00010008: the whole entry is checksummed (ModelPersistence), not only the weights.
+    // 0x00010008: the whole entry is checksummed (ModelPersistence), not only the weights; the history keeps failed checkpoints.
     // 0x00010002 to 0x00010007 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010008, 0x00010002, firstChecksummedVersion: 0x00010008);
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010008, 0x00010002, firstChecksummedVersion: FirstVersionWithChecksummedEntry);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
     private const uint FirstVersionWithTorchVision = 0x00010005;
     private const uint FirstVersionWithWeightsChecksum = 0x00010006;
     private const uint FirstVersionWithInnerWidths = 0x00010007;
+    private const uint FirstVersionWithChecksummedEntry = 0x00010008;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -164,7 +165,8 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
             hasImageSizeFields: version >= FirstVersionWithImageSizeFields, hasTorchVisionFields: version >= FirstVersionWithTorchVision,
             hasInnerWidths: version >= FirstVersionWithInnerWidths);
         var labels = LabelKeys.Read(reader);
-        var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage);
+        var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage,
+            hasFailedCheckpoints: version >= FirstVersionWithChecksummedEntry);
         var module = NetworkFactory.Create(description);
         WeightsFormat.Read(reader, module, hasChecksum: version >= FirstVersionWithWeightsChecksum);
         return new ImageCnnTransformer(description, module, CPU, labels, feature, score, predicted, history, batch, views);
