@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML;
+using Microsoft.ML.Runtime;
 using MLExtensions.Cnn;
 using MLExtensions.Diagnostics;
+using MLExtensions.MLNetInternals;
 
 namespace MLExtensions;
 
@@ -133,7 +135,11 @@ public static class HyperparameterSearch
     /// <summary>Trains one configuration (or reads it from the trial log) and keeps every trial.</summary>
     private sealed class TrialRunner(MLContext ml, CnnTrainingOptions baseOptions, IDataView data, HyperparameterSearchOptions search)
     {
-        private readonly TrialLog _log = new(search.TrialLogPath);
+        private readonly TrialLog _log = new(search.TrialLogPath, warning =>
+        {
+            using var channel = CatalogEnvironment.Of(ml.Data).Start(nameof(HyperparameterSearch));
+            channel.Warning(MessageSensitivity.None, warning);
+        });
 
         internal sealed record Outcome(SearchTrial Trial, ImageCnnTransformer? Model);
 
