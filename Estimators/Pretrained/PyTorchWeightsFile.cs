@@ -50,6 +50,7 @@ internal static class PyTorchWeightsFile
 
     private static Dictionary<string, Tensor> ReadSafetensors(string path)
     {
+        SafetensorsHeader.Validate(path);
         try
         {
             return Safetensors.LoadStateDict(path);
