@@ -12,7 +12,7 @@ internal static class CnnTrainingCallbacks
     internal static IEnumerable<TrainingCallback> For(CnnTrainingOptions options, TrainingPlan plan, IHost host, Checkpointing? checkpointing)
     {
         var schedule = options.TrainingSchedule;
-        yield return new CancellationWatch(host);
+        yield return new CancellationWatch(host, options.CancellationToken);
         yield return new BlockUnfreezing(plan, options);
         yield return new LearningRateScheduler(schedule, options.TrainingLearningRate);
         if (schedule is ReduceOnPlateauSchedule plateau)

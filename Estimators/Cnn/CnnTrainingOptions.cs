@@ -163,6 +163,15 @@ public abstract class CnnTrainingOptions
     /// </summary>
     public bool MixedPrecision { get; set; }
 
+    /// <summary>
+    /// Stops this Fit, and only it: once cancelled, training stops before its next batch and the model is returned
+    /// with <c>History.StopReason = Cancelled</c> (the weights of the last step taken, or early stopping's best ones);
+    /// cancelled while the data is still being read, the Fit throws <see cref="OperationCanceledException"/>. Unlike
+    /// <c>mlContext.CancelExecution()</c>, which cancels everything running on that MLContext and stays set (every
+    /// later Fit on it is cancelled too), the MLContext stays usable. Default: none.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>Called after every epoch with its metrics. Default null.</summary>
     public Action<EpochMetrics>? OnEpochEnd { get; set; }
 

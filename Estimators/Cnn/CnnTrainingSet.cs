@@ -97,7 +97,10 @@ internal sealed class CnnTrainingSet : IDisposable
             {
                 row++;
                 if ((row & 1023) == 0)
+                {
                     HostServices.ThrowIfCancelled(host);
+                    options.CancellationToken.ThrowIfCancellationRequested();
+                }
                 if (row >= rows)
                     throw new InvalidOperationException($"The {role} data yielded more rows than the {rows} it counted; it must yield the same rows on every pass.");
                 getLabel(ref key);

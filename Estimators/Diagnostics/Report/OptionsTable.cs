@@ -19,6 +19,7 @@ internal static class OptionsTable
         string text => text,
         IDataView => "(a data view)",
         Delegate => "(set)",
+        CancellationToken token => token.CanBeCanceled ? "(set)" : "(none)",
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
         IEnumerable items => $"[{string.Join(", ", items.Cast<object?>().Select(Format))}]",
         _ => value.ToString() ?? "",
