@@ -37,4 +37,45 @@ public sealed class DisposeTests
         Assert.IsTrue(weights.All(w => w.IsInvalid));
         Assert.ThrowsExactly<ObjectDisposedException>(() => first.Transform(data.Test));
     }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "ImageCnn")]
+    [DataRow(true, DisplayName = "AverageEnsemble")]
+    public void DisposingWhileOtherThreadsPredictStopsThemWithObjectDisposedException(bool ensemble)
+    {
+        var data = CnnTestData.Load(trainRows: 200, testRows: 20);
+        var first = CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 1; o.Seed = 1; }));
+        ITransformer model = ensemble ? data.Ml.Transforms.AverageEnsemble(first, CnnTestData.Fit(data, CnnTestData.Tiny(o => { o.Epochs = 1; o.Seed = 2; }))) : first;
+        var image = data.Ml.Data.CreateEnumerable<ImageOnly>(data.Test, reuseRowObject: false).First();
+        int predicted = 0;
+        var workers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            using var engine = data.Ml.Model.CreatePredictionEngine<ImageOnly, ScoreOnly>(model, new PredictionEngineOptions { OwnsTransformer = false });
+            while (true)
+            {
+                Assert.HasCount(10, engine.Predict(image).Score);
+                Interlocked.Increment(ref predicted);
+            }
+        })).ToArray();
+        SpinWait.SpinUntil(() => Volatile.Read(ref predicted) > 30, TimeSpan.FromSeconds(30));
+        ((IDisposable)model).Dispose();
+
+        foreach (var worker in workers)
+        {
+            var error = Assert.Throws<AggregateException>(() => worker.Wait(TimeSpan.FromSeconds(30))).InnerException;
+            Assert.IsInstanceOfType<ObjectDisposedException>(error, $"a predicting thread ended with {error}");
+            StringAssert.Contains(error!.Message, ensemble ? "was disposed" : "This ImageCnn model was disposed");
+        }
+    }
+
+    private sealed class ImageOnly
+    {
+        [Microsoft.ML.Data.VectorType(1, 28, 28)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class ScoreOnly
+    {
+        public float[] Score { get; set; } = [];
+    }
 }

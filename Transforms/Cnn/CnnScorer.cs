@@ -44,12 +44,32 @@ internal sealed class CnnScorer
         return Math.Min(requested, 1 << (31 - System.Numerics.BitOperations.LeadingZeroCount((uint)fitting)));
     }
 
+    /// <summary>
+    /// Stops this scorer for good, waiting for a forward pass in progress on another thread to finish, then runs
+    /// <paramref name="release"/> (which may free the network): a later <see cref="Score"/> throws
+    /// <see cref="ObjectDisposedException"/> instead of reaching freed native memory.
+    /// </summary>
+    internal void Retire(Action release)
+    {
+        lock (_gate)
+        {
+            if (_retired)
+                return;
+            _retired = true;
+        }
+        release();
+    }
+
+    private bool _retired;
+
     /// <summary>Writes <paramref name="count"/>×Classes probabilities for the first <paramref name="count"/> images of <paramref name="images"/>.</summary>
     internal void Score(float[] images, int count, float[] probabilities)
     {
         var input = images.Length == count * Shape.Size ? images : images.AsSpan(0, count * Shape.Size).ToArray();
         lock (_gate)
         {
+            if (_retired)
+                throw new ObjectDisposedException(nameof(ImageCnnTransformer), "This ImageCnn model was disposed while it was scoring, or before; load it again (mlContext.Model.Load) to score with it.");
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var batch = tensor(input, [count, Shape.Channels, Shape.Height, Shape.Width]).to(Device);

@@ -119,7 +119,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        _network.Release();
+        _scorer.Retire(_network.Release);
     }
 
     private void ThrowIfDisposed()

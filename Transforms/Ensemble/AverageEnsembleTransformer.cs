@@ -69,9 +69,12 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
     /// <summary>Disposes every member that holds native memory.</summary>
     public void Dispose()
     {
+        _disposed = true;
         foreach (var member in Members.OfType<IDisposable>())
             member.Dispose();
     }
+
+    private volatile bool _disposed;
 
     /// <summary>
     /// Each member's weight, summing to 1 (equal unless <see cref="EnsembleCombination.WeightedMean"/>).
@@ -167,7 +170,9 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
             combination == EnsembleCombination.WeightedMean ? weights : null, score, predicted);
     }
 
-    private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema) => new Mapper(this, inputSchema);
+    private protected override ColumnMapper CreateMapper(DataViewSchema inputSchema)
+        => _disposed ? throw new ObjectDisposedException(nameof(AverageEnsembleTransformer), "This ensemble was disposed; load it again (mlContext.Model.Load) to score with it.")
+            : new Mapper(this, inputSchema);
 
     private sealed class Mapper : ColumnMapper
     {
@@ -189,7 +194,7 @@ public sealed class AverageEnsembleTransformer : RowMappingTransformer, IDisposa
                 {
                     _memberMappers[i] = parent.Members[i].GetRowToRowMapper(inputSchema);
                 }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException and not ObjectDisposedException)
                 {
                     throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Ensemble member {i + 1} cannot read this input: {e.Message}");
                 }
