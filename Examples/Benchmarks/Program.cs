@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --torchvision-speed [--steps 6]   (ResNet-18 training step and inference images/s at 96×96 and 224×224)
 //   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
 //   dotnet run -c Release --project Examples/Benchmarks -- --soak [--rounds 20]   (uptime: Fit + 10,000 PredictionEngine calls per round, RSS growth, latency)
+//   dotnet run -c Release --project Examples/Benchmarks -- --fit-cycles [--rounds 20] [--no-gc]   (Fit + Dispose cycles in one process: RSS growth)
 //   dotnet run -c Release --project Examples/Benchmarks -- --averaging [--architecture ResNet] [--epochs N] [--blocks 2] [--ema-decay 0.999] [--swa-start K]   (EMA and SWA at equal epochs)
 //   dotnet run -c Release --project Examples/Benchmarks -- --distill [--members 5] [--epochs 15] [--teacher FILE] [--temperature 2] [--alpha 0.5]   (students alone and distilled from the ensemble)
 //   dotnet run -c Release --project Examples/Benchmarks -- --prune [--architecture SimpleConvNet] [--epochs 15] [--fine-tune-epochs 3]   (filter pruning at 0/25/50/75 %)
@@ -60,7 +61,7 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, distillOnly = false, pruneOnly = false;
+bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, fitCycles = false, distillOnly = false, pruneOnly = false;
 bool recipeOnly = false, ablation = false, versusPyTorch = false, allocatorOnly = false, loopGuard = false, limitsOnly = false, threadsOnly = false;
 int[] threadCounts = [1, 2];
 string[] speedWorkloads = ["simple", "resnet20", "recipe", "photo", "resnet18"], mallocSettings = ["earlier", "library", "opt-out"];
@@ -92,6 +93,8 @@ for (int i = 0; i < args.Length; i++)
         case "--torchvision-speed": torchVisionSpeed = true; break;
         case "--search": searchOnly = true; break;
         case "--soak": soak = true; break;
+        case "--fit-cycles": fitCycles = true; break;
+        case "--no-gc": break;
         case "--distill": distillOnly = true; break;
         case "--teacher": teacherPath = args[++i]; break;
         case "--temperature": distillation.Temperature = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
@@ -248,6 +251,13 @@ if (torchVisionSpeed)
     PretrainedSpeedBenchmark.Run(ml, PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, weights), [96, 224], speedSteps, inferenceImages: 256);
     return 0;
 }
+if (fitCycles)
+{
+    Console.WriteLine($"Fit + Dispose cycles, {Environment.ProcessorCount} cores");
+    SoakBenchmark.RunFitDisposeCycles(new MLContext(seed: 1), soakRounds, fullCollections: !args.Contains("--no-gc"));
+    return 0;
+}
+
 if (soak)
 {
     Console.WriteLine($"Soak benchmark, {Environment.ProcessorCount} cores");

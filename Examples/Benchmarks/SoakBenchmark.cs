@@ -66,6 +66,39 @@ internal static class SoakBenchmark
         Console.WriteLine($"| PredictionEngine / raw, median | {Percentile(latencies, 0.5) / Percentile(raw, 0.5):F2} |");
     }
 
+    /// <summary>
+    /// Fit + Dispose, <paramref name="cycles"/> times in one process (a service retraining a model now and then): the
+    /// resident set after each cycle, and its growth from the second cycle (the first loads libtorch and JITs) to the
+    /// last. With <paramref name="fullCollections"/>, a full GC after each cycle shows what is really kept; without,
+    /// the process runs as a service would.
+    /// </summary>
+    internal static void RunFitDisposeCycles(MLContext ml, int cycles, bool fullCollections)
+    {
+        var data = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset);
+        var train = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data.Train).Transform(data.Train));
+        var options = new ImageCnnTrainer.Options { Epochs = 1, Seed = 1, Device = ComputeDevice.Cpu };
+        var rss = new List<long>();
+        var total = Stopwatch.StartNew();
+        for (int cycle = 1; cycle <= cycles; cycle++)
+        {
+            ml.MulticlassClassification.Trainers.ImageCnn(options).Fit(train).Dispose();
+            if (fullCollections)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+            }
+            rss.Add(Rss());
+            Console.WriteLine($"cycle {cycle,2}: Fit + Dispose, RSS {rss[^1] / 1e6:F1} MB, {total.Elapsed.TotalSeconds:F0} s");
+        }
+        Console.WriteLine();
+        Console.WriteLine("| measurement | value |");
+        Console.WriteLine("| --- | ---: |");
+        Console.WriteLine($"| cycles: Fit (embedded subset, 1 epoch) + Dispose, {(fullCollections ? "a full GC after each" : "no forced GC")} | {cycles} |");
+        Console.WriteLine($"| RSS after cycle 1 / 2 / {cycles} | {rss[0] / 1e6:F1} / {rss[1] / 1e6:F1} / {rss[^1] / 1e6:F1} MB |");
+        Console.WriteLine($"| growth from cycle 2 to cycle {cycles} (target < +1 %) | {(rss[^1] - rss[1]) * 100.0 / rss[1]:+0.00;-0.00} % ({(rss[^1] - rss[1]) / 1e6 / (cycles - 2):+0.00;-0.00} MB per cycle) |");
+    }
+
     // The same network, one image at a time, as a TorchSharp user would run it.
     private static List<double> RawForward(ImageCnnTransformer model, FashionMnistImage[] images, int count)
     {
