@@ -52,11 +52,11 @@ internal sealed class CnnTrainingInputs : IDisposable
         CnnTrainingSet? validation = null;
         if (options.ValidationSet is { } validationView)
         {
-            var validationLabel = ImageColumn.Find(validationView.Schema, options.LabelColumnName);
-            if (!LabelKeys.FromColumn(validationLabel).SameAs(labels))
-                throw new ArgumentOutOfRangeException(nameof(input),
+            var validationLabel = InValidationSet(() => ImageColumn.Find(validationView.Schema, options.LabelColumnName));
+            if (!InValidationSet(() => LabelKeys.FromColumn(validationLabel)).SameAs(labels))
+                throw new ArgumentOutOfRangeException(nameof(options.ValidationSet),
                     $"The validation set's label column '{validationLabel.Name}' has different classes from the training data's; map both with the same MapValueToKey transformer.");
-            var (validationFeatures, _) = ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true);
+            var (validationFeatures, _) = InValidationSet(() => ImageColumn.Resolve(validationView.Schema, options.FeatureColumnName, shape, allowMLImage: true));
             validation = CnnTrainingSet.Read(validationView, validationFeatures, validationLabel, shape, labels.Count, options, host, "validation");
             WarnLeftOut(validation, "validation", channel, trainer);
         }
@@ -87,6 +87,20 @@ internal sealed class CnnTrainingInputs : IDisposable
             });
         }
         return new CnnTrainingInputs(labels, shape, train, validation, augmented);
+    }
+
+    // The schema checks' errors speak of "the input data"; for Options.ValidationSet they must say which data it is.
+    private static T InValidationSet<T>(Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (ArgumentException e)
+        {
+            string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentOutOfRangeException(nameof(CnnTrainingOptions.ValidationSet), $"In the validation data (Options.ValidationSet): {message}");
+        }
     }
 
     // Encoded images are decoded to the options' size, in colour unless Channels says otherwise.

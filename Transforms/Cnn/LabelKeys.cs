@@ -38,6 +38,11 @@ internal sealed class LabelKeys
             throw new ArgumentOutOfRangeException(nameof(label),
                 $"Label column '{label.Name}' must be a key type (class indices), but it is {label.Type}. " +
                 $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the trainer.");
+        if (key.RawType != typeof(uint))
+            throw new ArgumentOutOfRangeException(nameof(label),
+                $"Label column '{label.Name}' holds keys stored as {key.RawType.Name}, and the trainers read UInt32 keys, MapValueToKey's default. " +
+                $"Map the labels with mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") and no other key type, or convert the column " +
+                $"with mlContext.Transforms.Conversion.ConvertType(\"{label.Name}\", outputKind: DataKind.UInt32) and map that.");
         if (key.Count < 2 || key.Count > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(label),
                 $"Label column '{label.Name}' has {key.Count} classes; a classifier needs at least 2.");
