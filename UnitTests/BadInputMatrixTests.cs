@@ -47,6 +47,11 @@ public sealed class BadInputMatrixTests
         ("NaN pixel", Model.Ensemble, Stage.PredictionEngine, () => WithPixel(float.NaN), Outcome.NaNScoresAndMissingLabel, []),
         ("−∞ pixel, in a batch", Model.Ensemble, Stage.Transform, () => WithPixel(float.NegativeInfinity), Outcome.NaNScoresAndMissingLabel, []),
 
+        ("short row", Model.Pretrained, Stage.Training, () => Filled(50), Outcome.Refused, [$"row {BadRow}", "holds 50 floats"]),
+        ("null row", Model.Pretrained, Stage.Training, () => null, Outcome.Refused, [$"row {BadRow}", "holds no image"]),
+        ("short row", Model.Ensemble, Stage.Training, () => Filled(50), Outcome.Refused, [$"row {BadRow}", "holds 50 floats"]),
+        ("null row", Model.Ensemble, Stage.Training, () => null, Outcome.Refused, [$"row {BadRow}", "holds no image"]),
+
         ("short row", Model.ImageCnn, Stage.Training, () => Filled(50), Outcome.Refused, [$"row {BadRow}", "holds 50 floats"]),
         ("long row", Model.ImageCnn, Stage.Training, () => Filled(80), Outcome.Refused, [$"row {BadRow}", "holds 80 floats"]),
         ("null row", Model.ImageCnn, Stage.Training, () => null, Outcome.Refused, [$"row {BadRow}", "holds no image"]),
@@ -90,7 +95,7 @@ public sealed class BadInputMatrixTests
             {
                 case Stage.PredictionEngine: CheckPrediction(Predict(model, image()), outcome); break;
                 case Stage.Transform: CheckPrediction(TransformRow(model, image(), BadRow), outcome); break;
-                default: CheckTraining(stage == Stage.TrainingSkippingNonFinite, image()); break;
+                default: CheckTraining(model, stage == Stage.TrainingSkippingNonFinite, image()); break;
             }
         }
         catch (InvalidImageInputException e)
@@ -115,7 +120,8 @@ public sealed class BadInputMatrixTests
         Assert.AreEqual(0u, scored.PredictedLabel, "a class was predicted for a non-finite input");
     }
 
-    private static void CheckTraining(bool skipNonFinite, float[]? image)
+    /// <summary>Trains on the data with the bad row: ImageCnn, FineTuneImageCnn from the first model, or an ensemble of two ImageCnns.</summary>
+    private static void CheckTraining(Model model, bool skipNonFinite, float[]? image)
     {
         var ml = new MLContext(seed: 1);
         var warnings = new List<string>();
@@ -124,7 +130,19 @@ public sealed class BadInputMatrixTests
             if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
                 warnings.Add(e.Message);
         };
-        ml.MulticlassClassification.Trainers.ImageCnn(Options(seed: 1, skipNonFinite)).Fit(_keys.Transform(Data(ml, (BadRow, image))));
+        var trainers = ml.MulticlassClassification.Trainers;
+        IEstimator<ITransformer> trainer = model switch
+        {
+            Model.Pretrained => trainers.FineTuneImageCnn(new FineTuneTrainer.Options
+            {
+                Pretrained = PretrainedNetwork.FromModel((ImageCnnTransformer)_models[Model.ImageCnn]), Epochs = 1, BatchSize = 32, Seed = 1, Device = ComputeDevice.Cpu,
+            }),
+            Model.Ensemble => trainers.AverageEnsemble(trainers.ImageCnn(Options(seed: 1, skipNonFinite)), trainers.ImageCnn(Options(seed: 2, skipNonFinite))),
+            _ => trainers.ImageCnn(Options(seed: 1, skipNonFinite)),
+        };
+        trainer.Fit(_keys.Transform(Data(ml, (BadRow, image))));
+        if (!skipNonFinite)
+            return;
         Assert.IsTrue(warnings.Any(w => w.Contains($"left out 1 training images holding NaN or infinite values (SkipNonFiniteImages): row {BadRow}")),
             $"no warning names the skipped row; warnings: {string.Join(" | ", warnings)}");
     }
