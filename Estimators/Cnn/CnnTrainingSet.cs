@@ -74,7 +74,6 @@ internal sealed class CnnTrainingSet : IDisposable
         {
             var reader = ImageReader.Create(cursor, features, shape);
             var getLabel = cursor.GetGetter<uint>(label);
-            var file = FileNames(cursor, path);
             var encoded = ImageColumn.IsEncoded(features) ? new EncodedImageBatch(shape, capacity: 256, options.PrefetchWorkers) : null;
             var getEncoded = encoded is null ? null : cursor.GetGetter<VBuffer<byte>>(features);
             VBuffer<byte> bytes = default;
@@ -112,7 +111,7 @@ internal sealed class CnnTrainingSet : IDisposable
                 if (encoded is not null)
                 {
                     getEncoded!(ref bytes);
-                    encoded.Add(bytes, row, key - 1, file());
+                    encoded.Add(bytes, row, key - 1, reader.File());
                     if (encoded.IsFull)
                         encoded.Decode(Take);
                     continue;
@@ -131,19 +130,6 @@ internal sealed class CnnTrainingSet : IDisposable
         {
             UnreadableImages = unreadable,
             NonFiniteImages = nonFinite,
-        };
-    }
-
-    private static Func<string?> FileNames(DataViewRowCursor cursor, DataViewSchema.Column? path)
-    {
-        if (path is not { } column)
-            return () => null;
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
-        ReadOnlyMemory<char> value = default;
-        return () =>
-        {
-            getter(ref value);
-            return value.ToString();
         };
     }
 
