@@ -74,6 +74,22 @@ public sealed class ModelVersionTests
         Assert.AreEqual(2, ensemble.Members.Count);
     }
 
+    [TestMethod]
+    public void AModelWrittenNowTellsEarlierReleasesToRefuseIt()
+    {
+        // ML.NET's model header: the version written at 0x48, the oldest reader version that can read it at 0x4C. A
+        // release whose loader is older than the latter refuses the model as too new instead of misreading the entry.
+        var data = CnnTestData.Load(trainRows: 64);
+        using var saved = new MemoryStream();
+        data.Ml.Model.Save(CnnTestData.Fit(data, CnnTestData.Tiny(o => o.Epochs = 1)), data.Train.Schema, saved);
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(saved.ToArray()));
+        using var entry = zip.GetEntry("TransformerChain/Model.key")!.Open();
+        var header = new byte[0x50];
+        entry.ReadExactly(header);
+        Assert.AreEqual(0x00010008u, BitConverter.ToUInt32(header, 0x48), "version written");
+        Assert.AreEqual(0x00010008u, BitConverter.ToUInt32(header, 0x4C), "oldest reader: the first with checksummed entries");
+    }
+
     /// <summary>
     /// Loads Fixtures/<paramref name="fixture"/>.zip and checks it scores the subset's first test rows as the -scores.txt
     /// file says, to float rounding: the scores were written on another CPU, and a process whose convolutions run on

@@ -55,7 +55,7 @@ public sealed partial class TrainingReportTests
     private static void RenderWithChromium(string page, string screenshot)
     {
         if (!File.Exists(Chromium))
-            Assert.Fail($"{Chromium} is missing: install it with `apt-get install -y chromium` (.ci/run does).");
+            Assert.Fail($"{Chromium} is missing: install it with `apt-get install -y chromium` (./test.sh does).");
         var start = new ProcessStartInfo(Chromium,
             ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,2400", $"--screenshot={screenshot}", new Uri(page).AbsoluteUri])
         {

@@ -34,7 +34,9 @@ internal sealed record ModelFormat
     internal VersionInfo ToVersionInfo()
     {
         // ML.NET validates the header's loader assembly name, so it must be a loadable name (never null).
-        return new VersionInfo(ModelSignature, verWrittenCur: Version, verReadableCur: OldestReadable,
+        // verReadableCur is the oldest reader that understands what this version writes: since the checksummed entry,
+        // a release that reads entries without it must refuse the model (ML.NET says it is too new) rather than misread it.
+        return new VersionInfo(ModelSignature, verWrittenCur: Version, verReadableCur: FirstChecksummedVersion,
             verWeCanReadBack: OldestReadable, loaderAssemblyName: typeof(ModelFormat).Assembly.FullName,
             loaderSignature: LoaderSignature);
     }
