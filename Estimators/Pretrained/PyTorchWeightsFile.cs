@@ -63,6 +63,7 @@ internal static class PyTorchWeightsFile
 
     private static Dictionary<string, Tensor> ReadPickle(string path)
     {
+        TorchSaveStorages.Validate(path);
         Hashtable table;
         try
         {

@@ -56,7 +56,7 @@ internal static class TorchVisionReference
     private static void Run(params string[] arguments)
     {
         if (!File.Exists(Python))
-            Assert.Fail($"{Python} is missing: install the reference with `apt-get install -y python3-torch python3-torchvision` (.ci/run does).");
+            Assert.Fail($"{Python} is missing: install the reference with `apt-get install -y python3-torch python3-torchvision` (./test.sh does).");
         var start = new ProcessStartInfo(Python, [Script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
