@@ -23,24 +23,13 @@ public sealed class DamagedModelFileTests
         var (data, model) = Trained();
         var path = Path.Combine(Folder, "damaged.zip");
         data.Ml.Model.Save(model, data.Train.Schema, path);
-        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        {
-            var entry = zip.Entries.Single(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal));
-            byte[] content;
-            using (var stream = entry.Open())
-            using (var copy = new MemoryStream())
-            {
-                stream.CopyTo(copy);
-                content = copy.ToArray();
-            }
-            // Bytes inside the weights, well before the checksum at the end of the entry.
-            for (int i = content.Length - 2000; i < content.Length - 1000; i++)
-                content[i] ^= 0x5A;
-            string name = entry.FullName;
-            entry.Delete();
-            using var rewritten = zip.CreateEntry(name).Open();
-            rewritten.Write(content);
-        }
+        var zip = File.ReadAllBytes(path);
+        string entry = new ZipArchive(new MemoryStream(zip)).Entries.Single(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal)).FullName;
+        var content = ZipEntries.Read(zip, entry);
+        // Bytes inside the weights, well before the checksums at the end of the entry.
+        for (int i = content.Length - 2000; i < content.Length - 1000; i++)
+            content[i] ^= 0x5A;
+        File.WriteAllBytes(path, ZipEntries.With(zip, entry, content));
 
         // ML.NET calls our loader by reflection, so Model.Load's exception wraps ours.
         var load = Assert.Throws<Exception>(() => data.Ml.Model.Load(path, out _));
@@ -70,7 +59,7 @@ public sealed class DamagedModelFileTests
         for (int component = 0; component < 3; component++)
         {
             string entry = $"TransformerChain/Transform_{component:D3}/Model.key";
-            var content = EntryBytes(saved.ToArray(), entry);
+            var content = ZipEntries.Read(saved.ToArray(), entry);
             // ML.NET's 256-byte header, then our block: its length (8 bytes), the bytes, their SHA-256 (32 bytes).
             long ours = 8 + BitConverter.ToInt64(content, 256) + 32;
             var positions = Enumerable.Range(0, 256).Where(i => i % 5 == 0)
@@ -78,7 +67,7 @@ public sealed class DamagedModelFileTests
                 .Concat(Enumerable.Range((int)(256 + ours), content.Length - (int)(256 + ours)));
             foreach (int position in positions)
             {
-                var damaged = WithEntry(saved.ToArray(), entry, Flipped(content, position));
+                var damaged = ZipEntries.With(saved.ToArray(), entry, Flipped(content, position));
                 var loaded = TryLoad(data.Ml, damaged);
                 if (position >= 256 && position < 256 + ours)
                     Assert.IsNull(loaded, $"{entry}: a flipped byte at {position}, inside our checksummed block, loaded");
@@ -98,8 +87,8 @@ public sealed class DamagedModelFileTests
         var zip = saved.ToArray();
         // The model is the network alone: ML.NET saves it under TransformerChain/ all the same.
         const string ours = "TransformerChain/Model.key";
-        var content = EntryBytes(zip, ours);
-        var error = Assert.Throws<Exception>(() => data.Ml.Model.Load(new MemoryStream(WithEntry(zip, ours, Flipped(content, 256 + 8 + 3))), out _));
+        var content = ZipEntries.Read(zip, ours);
+        var error = Assert.Throws<Exception>(() => data.Ml.Model.Load(new MemoryStream(ZipEntries.With(zip, ours, Flipped(content, 256 + 8 + 3))), out _));
         var cause = error is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : error;
         Assert.IsInstanceOfType<InvalidDataException>(cause);
         StringAssert.Contains(cause.Message, "model entry 'TransformerChain/Model.key' (ImageCnnTransformer)");
@@ -123,28 +112,6 @@ public sealed class DamagedModelFileTests
         var copy = (byte[])content.Clone();
         copy[position] ^= 0x24;
         return copy;
-    }
-
-    private static byte[] EntryBytes(byte[] zip, string name)
-    {
-        using var archive = new ZipArchive(new MemoryStream(zip));
-        using var stream = archive.GetEntry(name)!.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private static byte[] WithEntry(byte[] zip, string name, byte[] content)
-    {
-        var copy = new MemoryStream();
-        copy.Write(zip);
-        using (var archive = new ZipArchive(copy, ZipArchiveMode.Update, leaveOpen: true))
-        {
-            archive.GetEntry(name)!.Delete();
-            using var stream = archive.CreateEntry(name).Open();
-            stream.Write(content);
-        }
-        return copy.ToArray();
     }
 
     [TestMethod]

@@ -19,24 +19,10 @@ public sealed class DamagedTorchSaveTests
     {
         var path = Path.Combine(TestContext.TestRunDirectory ?? Path.GetTempPath(), $"damaged-{Guid.NewGuid():N}.pt");
         File.Copy(TorchVisionReference.Weights("resnet18", ".pt"), path);
-        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        {
-            var storage = zip.Entries.Single(e => e.FullName.EndsWith("/data/0", StringComparison.Ordinal));
-            byte[] content;
-            using (var stream = storage.Open())
-            using (var copy = new MemoryStream())
-            {
-                stream.CopyTo(copy);
-                content = copy.ToArray();
-            }
-            string name = storage.FullName;
-            storage.Delete();
-            if (truncate)
-            {
-                using var rewritten = zip.CreateEntry(name).Open();
-                rewritten.Write(content.AsSpan(0, content.Length / 2));
-            }
-        }
+        var zip = File.ReadAllBytes(path);
+        string storage = new ZipArchive(new MemoryStream(zip)).Entries.Single(e => e.FullName.EndsWith("/data/0", StringComparison.Ordinal)).FullName;
+        var content = ZipEntries.Read(zip, storage);
+        File.WriteAllBytes(path, ZipEntries.With(zip, storage, truncate ? content[..(content.Length / 2)] : null));
 
         var error = Assert.ThrowsExactly<InvalidDataException>(() => PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, path));
         StringAssert.Contains(error.Message, $"The PyTorch file '{path}' is damaged");
