@@ -1,10 +1,11 @@
 namespace MLExtensions.Data;
 
 /// <summary>
-/// Lists the files under folders, in ordinal order, entering every real directory at most once: a symbolic link to a
-/// folder already entered (a link loop such as <c>a/loop -> a</c>, or a second link to one folder) is not followed but
-/// recorded in <see cref="SkippedLinks"/>, so the caller can say so. Without this, .NET's recursive enumeration follows
-/// a loop until paths grow too long and lists the same files many times over.
+/// Lists the files under folders, entering every real directory at most once: a symbolic link to a folder already
+/// entered (a link loop such as <c>a/loop -> a</c>, or a second link to one folder) is not followed but recorded in
+/// <see cref="SkippedLinks"/>, so the caller can say so. Sub-folders are entered in ordinal order, so which of two
+/// paths to one folder is listed is the same on every machine; the caller orders the files. Without this, .NET's
+/// recursive enumeration follows a loop until paths grow too long and lists the same files many times over.
 /// </summary>
 internal sealed class FolderWalk
 {
@@ -23,7 +24,7 @@ internal sealed class FolderWalk
             _skippedLinks.Add($"{folder.FullName} -> {real}");
             yield break;
         }
-        foreach (var file in folder.EnumerateFiles().OrderBy(f => f.FullName, StringComparer.Ordinal))
+        foreach (var file in folder.EnumerateFiles())
             yield return file;
         foreach (var sub in folder.EnumerateDirectories().OrderBy(d => d.FullName, StringComparer.Ordinal))
             foreach (var file in FilesUnder(sub))

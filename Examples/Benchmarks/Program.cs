@@ -61,7 +61,7 @@ int? photos = null;
 int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
-bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, fitCycles = false, distillOnly = false, pruneOnly = false;
+bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, fitCycles = false, fitCyclesWithoutGc = false, distillOnly = false, pruneOnly = false;
 bool recipeOnly = false, ablation = false, versusPyTorch = false, allocatorOnly = false, loopGuard = false, limitsOnly = false, threadsOnly = false;
 int[] threadCounts = [1, 2];
 string[] speedWorkloads = ["simple", "resnet20", "recipe", "photo", "resnet18"], mallocSettings = ["earlier", "library", "opt-out"];
@@ -94,7 +94,7 @@ for (int i = 0; i < args.Length; i++)
         case "--search": searchOnly = true; break;
         case "--soak": soak = true; break;
         case "--fit-cycles": fitCycles = true; break;
-        case "--no-gc": break;
+        case "--no-gc": fitCyclesWithoutGc = true; break;
         case "--distill": distillOnly = true; break;
         case "--teacher": teacherPath = args[++i]; break;
         case "--temperature": distillation.Temperature = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
@@ -254,7 +254,7 @@ if (torchVisionSpeed)
 if (fitCycles)
 {
     Console.WriteLine($"Fit + Dispose cycles, {Environment.ProcessorCount} cores");
-    SoakBenchmark.RunFitDisposeCycles(new MLContext(seed: 1), soakRounds, fullCollections: !args.Contains("--no-gc"));
+    SoakBenchmark.RunFitDisposeCycles(new MLContext(seed: 1), soakRounds, fullCollections: !fitCyclesWithoutGc);
     return 0;
 }
 

@@ -107,11 +107,15 @@ public sealed class AugmentImagesTransformer : TrainingTimeMappingTransformer
             var image = new float[_shape.Size];
             return (ref VBuffer<float> destination) =>
             {
-                reader.Read(image);
-                if (_augment)
-                    Augment(image, pass, input.Position);
                 var editor = VBufferEditor.Create(ref destination, image.Length);
-                image.CopyTo(editor.Values);
+                if (_augment)
+                {
+                    reader.Read(image);
+                    Augment(image, pass, input.Position);
+                    image.CopyTo(editor.Values);
+                }
+                else
+                    reader.Read(editor.Values);
                 destination = editor.Commit();
             };
         }

@@ -47,7 +47,7 @@ internal abstract class ImageReader
     /// <summary>The image path column (<see cref="ImageColumn.PathColumnName"/>) of the row, when it has one and it is active.</summary>
     private static Func<string?> FileNames(DataViewRow row)
     {
-        if (row.Schema.GetColumnOrNull(ImageColumn.PathColumnName) is not { Type: TextDataViewType } column || !row.IsColumnActive(column))
+        if (ImageColumn.PathColumn(row.Schema) is not { } column || !row.IsColumnActive(column))
             return () => null;
         var getter = row.GetGetter<ReadOnlyMemory<char>>(column);
         ReadOnlyMemory<char> value = default;

@@ -19,7 +19,7 @@ internal sealed class CancellationWatch(IHost host, CancellationToken token) : T
     }
 
     /// <summary>Whether the MLContext or the token has been cancelled.</summary>
-    internal static bool IsCancelled(IHost host, CancellationToken token)
+    private static bool IsCancelled(IHost host, CancellationToken token)
     {
         if (token.IsCancellationRequested)
             return true;

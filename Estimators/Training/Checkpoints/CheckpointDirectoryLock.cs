@@ -22,7 +22,7 @@ internal sealed class CheckpointDirectoryLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"CheckpointDirectory '{directory}' cannot be created ({e.Message}); no training was done. Point it at a writable directory.", e);
+            throw Unwritable(directory, "created", e);
         }
         string path = Path.Combine(directory, FileName);
         FileStream file;
@@ -37,7 +37,7 @@ internal sealed class CheckpointDirectoryLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"CheckpointDirectory '{directory}' cannot be written ({e.Message}); no training was done. Point it at a writable directory.", e);
+            throw Unwritable(directory, "written", e);
         }
         try
         {
@@ -47,10 +47,13 @@ internal sealed class CheckpointDirectoryLock : IDisposable
         catch (IOException e)
         {
             file.Dispose();
-            throw new IOException($"CheckpointDirectory '{directory}' cannot be written ({e.Message}); no training was done. Point it at a writable directory.", e);
+            throw Unwritable(directory, "written", e);
         }
         return new CheckpointDirectoryLock(file);
     }
+
+    private static IOException Unwritable(string directory, string what, Exception cause)
+        => new($"CheckpointDirectory '{directory}' cannot be {what} ({cause.Message}); no training was done. Point it at a writable directory.", cause);
 
     public void Dispose() => _file.Dispose();
 }
