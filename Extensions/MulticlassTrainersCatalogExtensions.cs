@@ -7,8 +7,10 @@ namespace MLExtensions;
 public static class MulticlassTrainersCatalogExtensions
 {
     /// <summary>
-    /// Trains a convolutional network on planar C×H×W float images (e.g. <c>ExtractPixels</c> output, or Fashion-MNIST's
-    /// <c>Features</c>) with a key-typed label. Adds <c>Score</c> and <c>PredictedLabel</c>.
+    /// Trains a convolutional network to classify images, with a key-typed label (<c>MapValueToKey</c>). The feature
+    /// column holds planar C×H×W float images (<c>ExtractPixels</c> output, or Fashion-MNIST's <c>Features</c>), images
+    /// (<c>LoadImages</c>), or encoded image files (<c>LoadRawImageBytes</c>; set <c>ImageHeight</c> and
+    /// <c>ImageWidth</c>, the size they are decoded to). Adds <c>Score</c> and <c>PredictedLabel</c>.
     /// </summary>
     public static ImageCnnTrainer ImageCnn(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         ImageCnnTrainer.Options options)

@@ -72,4 +72,21 @@ public sealed class ImageCnnMLImageTests
             .ImageCnn(CnnTestData.Tiny(o => { o.FeatureColumnName = "Image"; o.ImageHeight = 20; o.ImageWidth = 20; o.Channels = 3; })).Fit(keyed));
         TestAssert.MessageContains(e, "'Image'", "12×12", "[3, 20, 20]");
     }
+
+    [TestMethod]
+    public void ImagesAreReadInColourWhenOnlyTheirSizeIsSet()
+    {
+        var ml = new MLContext(seed: 1);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(View(ml, 8, 1)).Transform(View(ml, 8, 1));
+        var sized = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.FeatureColumnName = "Image"; o.ImageHeight = Size; o.ImageWidth = Size; o.Epochs = 1;
+        })).Fit(keyed);
+        Assert.AreEqual(new ImageShape(3, Size, Size), sized.Description.InputShape, "Channels left null means RGB for images, as without a size");
+        var grey = ml.MulticlassClassification.Trainers.ImageCnn(CnnTestData.Tiny(o =>
+        {
+            o.FeatureColumnName = "Image"; o.ImageHeight = Size; o.ImageWidth = Size; o.Channels = 1; o.Epochs = 1;
+        })).Fit(keyed);
+        Assert.AreEqual(new ImageShape(1, Size, Size), grey.Description.InputShape);
+    }
 }

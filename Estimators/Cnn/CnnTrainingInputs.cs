@@ -103,9 +103,9 @@ internal sealed class CnnTrainingInputs : IDisposable
         }
     }
 
-    // Encoded images are decoded to the options' size, in colour unless Channels says otherwise.
+    // Images (decoded or encoded) are read at the options' size in colour unless Channels says otherwise; flat vectors are grey.
     internal static ImageShape? DeclaredShape(DataViewSchema schema, CnnTrainingOptions options)
-        => options.DeclaredShape(defaultChannels: schema.GetColumnOrNull(options.FeatureColumnName) is { } column && ImageColumn.IsEncoded(column) ? 3 : 1);
+        => options.DeclaredShape(defaultChannels: schema.GetColumnOrNull(options.FeatureColumnName) is { } column && ImageColumn.HasBytes(column) ? 3 : 1);
 
     private static void WarnLeftOut(CnnTrainingSet set, string role, IChannel channel, string trainer)
     {

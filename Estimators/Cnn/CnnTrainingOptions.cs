@@ -32,19 +32,24 @@ public abstract class CnnTrainingOptions
     public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>
-    /// Image shape of a flat feature vector; not needed when the column has [C,H,W] dimensions. Default null (from the
-    /// column).
+    /// The image height the network sees. Required for encoded image bytes (<c>LoadRawImageBytes</c>): the size they are
+    /// decoded and resized to (<c>FineTuneImageCnn</c> on a torchvision network uses 224 when it is not set). For an image
+    /// column (<c>LoadImages</c>), the size the images are resized to; null: the column's own size (<c>ResizeImages</c>).
+    /// For a flat float vector without [C,H,W] dimensions, its shape, with <see cref="ImageWidth"/> and
+    /// <see cref="Channels"/>. Default null.
     /// </summary>
     public int? ImageHeight { get; set; }
 
     /// <summary>
-    /// Image width of a flat feature vector (set with <see cref="ImageHeight"/>); the size encoded images are decoded
-    /// to.
-    /// Default null (from the column).
+    /// The image width the network sees; set together with <see cref="ImageHeight"/>, which says when it is needed.
+    /// Default null.
     /// </summary>
     public int? ImageWidth { get; set; }
 
-    /// <summary>Channels of a flat feature vector (1 for grey, 3 for RGB); null: 1.</summary>
+    /// <summary>
+    /// The channels the network sees: for an image column or encoded image bytes, 3 (RGB) or 1 (luma), default 3; for
+    /// a flat float vector without [C,H,W] dimensions, its channel count, default 1. Default null (as just said).
+    /// </summary>
     public int? Channels { get; set; }
 
     /// <summary>
@@ -365,7 +370,7 @@ public abstract class CnnTrainingOptions
         if (ImageHeight is null && ImageWidth is null && Channels is null)
             return null;
         if (ImageHeight is not int height || ImageWidth is not int width)
-            throw new ArgumentException("ImageHeight and ImageWidth must be set together (Channels defaults to 1).");
+            throw new ArgumentException("ImageHeight and ImageWidth must be set together.");
         return new ImageShape(Channels ?? defaultChannels, height, width);
     }
 }
