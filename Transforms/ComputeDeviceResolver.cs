@@ -30,7 +30,7 @@ public static class ComputeDeviceResolver
             if (!CudaLibraryLoads(out var loadError))
                 return "libtorch_cuda could not be loaded: the libtorch in use is CPU-only (the default TorchSharp-cpu backend, or an external libtorch without CUDA). " +
                        "For NVIDIA GPUs build with -p:TorchBackend=cuda, or -p:TorchBackend=external with a CUDA libtorch on LD_LIBRARY_PATH " +
-                       $"(see the README's GPU section). The loader said: {loadError}";
+                       $"(see docs/guides/gpu.md). The loader said: {loadError}";
             return "libtorch_cuda loaded, but it sees no CUDA device: check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES.";
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs on the lent GPU machine, from the repository root, with .gpu/ carried (see pack.sh). Unpacks the apps,
+# Runs on a CUDA machine without the .NET SDK, from the repository root, with .gpu/ carried (see pack.sh). Unpacks the apps,
 # checks libLibTorchSharp.so against PyTorch's libtorch, then runs the stages in $STAGES (default: all) and leaves
 # logs, the missing-symbol list and the self-test's model in $OUT:
 #   check     symbols, GLIBCXX, CUDA visible through LibTorchSharp
