@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command. Installs what the tests need and this machine lacks (Debian/Ubuntu packages, idempotently): real
 # PyTorch and torchvision for Debian's /usr/bin/python3, which the pretrained-network tests compare against, and
-# chromium, in which the training report's test renders the page. Then runs the whole suite; extra arguments go to
-# `dotnet test` (e.g. --filter).
+# chromium, in which the training report's test renders the page. Then runs the whole suite, with its results also in
+# TestResults/*.trx; extra arguments go to `dotnet test` (e.g. --filter).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -19,4 +19,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 /usr/bin/python3 -c "import torch, torchvision; print('PyTorch reference: torch', torch.__version__, 'torchvision', torchvision.__version__)"
 
-exec dotnet test MLExtensions.sln -c Release "$@"
+rm -rf TestResults
+exec dotnet test MLExtensions.sln -c Release --logger trx --results-directory TestResults "$@"
