@@ -54,7 +54,10 @@ internal static class OneDnnConvolutionCheck
         new(6, 10, 1, 3, 3, 2, 2, 1, 1, 1, 1, InputGradient: true),
     ];
 
-    private static readonly Lazy<string?> UnblockedChannelsGoWrong = new(() => FirstWrong(UnblockedExamples));
+    // Once, under load, all three came out right on two inputs each and a network of widths 4/8 then trained to NaN:
+    // these tiny shapes run on more inputs (milliseconds in all).
+    private const int UnblockedVariants = 8;
+    private static readonly Lazy<string?> UnblockedChannelsGoWrong = new(() => FirstWrong(UnblockedExamples, UnblockedVariants));
     private static bool _userChose;
 
     /// <summary>What the check did, in words.</summary>
@@ -120,10 +123,10 @@ internal static class OneDnnConvolutionCheck
     }
 
     /// <summary>The first of <paramref name="shapes"/> the current kernels get wrong, in words, or null when all agree.</summary>
-    internal static string? FirstWrong(IEnumerable<ConvolutionShape> shapes)
+    internal static string? FirstWrong(IEnumerable<ConvolutionShape> shapes, int variants = Variants)
     {
         foreach (var shape in shapes)
-        for (int variant = 0; variant < Variants; variant++)
+        for (int variant = 0; variant < variants; variant++)
         {
             var errors = shape.RelativeErrors(variant);
             int wrong = Array.FindIndex(errors, error => !(error <= Tolerance));
