@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLExtensions.Architectures;
 using MLExtensions.Cnn;
 using MLExtensions.Images;
 using MLExtensions.MLNetInternals;
@@ -10,9 +11,8 @@ using static TorchSharp.torch;
 namespace MLExtensions;
 
 /// <summary>
-/// Trains a convolutional network on planar C×H×W float images (or MLImage columns, read as RGB in [0, 1]) with a
-/// key-typed label, on the CPU or a CUDA GPU,
-/// and produces an <see cref="ImageCnnTransformer"/> adding <c>Score</c> and <c>PredictedLabel</c>.
+/// Trains a convolutional network from scratch on planar C×H×W float images, an image column (read as RGB in
+/// [0, 1]) or encoded image files, with a key-typed label, on the CPU or a CUDA GPU, and produces an <see cref="ImageCnnTransformer"/> adding <c>Score</c> and <c>PredictedLabel</c>.
 /// Create it with <c>mlContext.MulticlassClassification.Trainers.ImageCnn(...)</c>.
 /// </summary>
 public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
@@ -25,6 +25,14 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// <see cref="LargeImageSize"/> pixels high and wide, SimpleConvNet for smaller ones.
         /// </summary>
         public CnnArchitecture? Architecture { get; set; }
+
+        /// <summary>
+        /// The torchvision network to train from scratch when <see cref="Architecture"/> is
+        /// <see cref="CnnArchitecture.TorchVision"/>, with torchvision's own initialization (the layer options below
+        /// apply to SimpleConvNet and ResNet only). To start from PyTorch's weights instead, use <c>FineTuneImageCnn</c>
+        /// with <c>PretrainedNetwork.FromTorchVision</c>. Default null.
+        /// </summary>
+        public TorchVisionModel? TorchVisionModel { get; set; }
 
         /// <summary>Channels per stage; null: [32, 64] for SimpleConvNet, [16, 32, 64] for ResNet.</summary>
         public int[]? Widths { get; set; }
@@ -111,6 +119,10 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
             Require(NormalizationGroups >= 1, $"NormalizationGroups must be at least 1, got {NormalizationGroups}.");
             Require(Architecture != CnnArchitecture.Custom || CustomArchitecture is not null,
                 "Architecture is Custom but no CustomArchitecture factory was given.");
+            Require(Architecture != CnnArchitecture.TorchVision || TorchVisionModel is { } model && Enum.IsDefined(model),
+                "Architecture is TorchVision but TorchVisionModel names no torchvision network.");
+            Require(TorchVisionModel is null || Architecture == CnnArchitecture.TorchVision,
+                $"TorchVisionModel is set but Architecture is {(Architecture?.ToString() ?? "null")}: set Architecture = CnnArchitecture.TorchVision to train it.");
         }
     }
 
@@ -155,7 +167,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
 
         random.manual_seed(seed);
         var module = NetworkFactory.Create(description);
-        if (description.Architecture != CnnArchitecture.Custom)
+        if (NetworkFamilies.Of(description).UsesLibraryInitialization)
             WeightInitializer.Apply(module, _options.Initialization, _options.Activation, _options.ZeroInitializeLastLayer);
         module.to(device);
         return new CnnNetwork(description, module, TrainingPlan.Everything(module));
@@ -174,14 +186,16 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
     // (float vectors are taken as given).
     private NetworkDescription ForImageSize(NetworkDescription description, CnnTrainingInputs inputs, IChannel channel)
     {
-        if (description.Architecture == CnnArchitecture.Custom)
+        var family = NetworkFamilies.Of(description);
+        if (!family.StandardizesInput)
             return description;
         bool large = ImageSizeDefaults.IsLarge(inputs.Shape);
-        description = description with
-        {
-            DownsamplingStem = large,
-            PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? LargeImagePooledSize : 0,
-        };
+        if (family.AdaptsToImageSize)
+            description = description with
+            {
+                DownsamplingStem = large,
+                PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? LargeImagePooledSize : 0,
+            };
         if (!_options.StandardizeImageInputs || !inputs.Train.Store.Format.IsBytes)
             return description;
         var (means, deviations) = InputStatistics.PerChannel(inputs.Train);
@@ -205,5 +219,6 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         Dropout = _options.Dropout,
         NormalizationGroups = _options.NormalizationGroups,
         CustomName = architecture == CnnArchitecture.Custom ? _options.CustomArchitectureName : null,
+        TorchVisionModel = architecture == CnnArchitecture.TorchVision ? _options.TorchVisionModel : null,
     };
 }

@@ -18,6 +18,9 @@ internal sealed class TrainingIdentity
         ("trainer", trainer),
         ("architecture", network.Architecture + (network.CustomName is { } custom ? $" '{custom}'" : "")),
         ("layers", $"widths [{string.Join(", ", network.Widths)}], blocks [{string.Join(", ", network.Blocks)}], hidden units {network.HiddenUnits}"),
+        // Recorded only where they apply, so checkpoints of the other networks written before they were recorded still resume.
+        .. (network.TorchVisionModel is { } model ? [("torchvision network", $"{model}, width {network.WidthMultiplier:R}")] : Array.Empty<(string, string)>()),
+        .. (network.InnerWidths.Count > 0 ? [("inner widths", $"[{string.Join(", ", network.InnerWidths)}]")] : Array.Empty<(string, string)>()),
         ("activation and normalization", $"{network.Activation}, {network.Normalization} ({network.NormalizationGroups} groups)"),
         ("dropout", network.Dropout.ToString("R")),
         ("image shape", network.InputShape.ToString()),

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MLExtensions.Architectures;
 using MLExtensions.Cnn;
 using MLExtensions.FineTuning;
 using MLExtensions.Pretrained;
@@ -124,7 +125,7 @@ public sealed class FineTuneTrainer : IEstimator<ImageCnnTransformer>
         var blocks = NetworkBlocks.Of(description, network);
         var strategy = ChooseStrategy(inputs, blocks, channel);
         bool cache = _options.CacheBodyFeatures && _options.Augmentation is null && inputs.Augmented is null
-                     && description.Architecture != CnnArchitecture.Custom;
+                     && NetworkFamilies.Of(description).HeadOutputsLogits;
         var plan = FineTunePlan.Create(blocks, strategy, _options.BlockLearningRateMultiplier, _options.Dropout, cache);
         channel.Info(MessageSensitivity.None,
             $"{Name}: {PretrainedNetwork.Describe(description)} from {pretrained.Source} on {device.type}, {strategy}; " +

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using MLExtensions.Cnn;
 using MLExtensions.FineTuning;
 using MLExtensions.Pretrained;
-using MLExtensions.TorchVision;
+using MLExtensions.Architectures;
 using static TorchSharp.torch;
 
 namespace MLExtensions;
@@ -124,8 +124,14 @@ public sealed class PretrainedNetwork
                 Architecture = CnnArchitecture.TorchVision,
                 TorchVisionModel = model,
                 WidthMultiplier = widthMultiplier,
-                InputShape = new ImageShape(3, TorchVisionNetworks.ImageNetInputSize, TorchVisionNetworks.ImageNetInputSize),
-                ClassCount = file.TryGetValue(TorchVisionNetworks.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionNetworks.ImageNetClasses,
+                InputShape = new ImageShape(3, 1, 1),
+                ClassCount = TorchVisionFamily.ImageNetClasses,
+            };
+            var family = (TorchVisionFamily)NetworkFamilies.Of(description);
+            description = description with
+            {
+                InputShape = new ImageShape(3, family.PretrainedInput.Size, family.PretrainedInput.Size),
+                ClassCount = file.TryGetValue(family.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionFamily.ImageNetClasses,
             };
             if (classNames is not null && classNames.Count != description.ClassCount)
                 throw new ArgumentException($"{classNames.Count} class names were given, but the weights file '{weightsPath}' has a head for {description.ClassCount} classes.", nameof(classNames));
@@ -158,11 +164,5 @@ public sealed class PretrainedNetwork
     /// <summary>The weights as CPU tensors, by name, owned by the caller.</summary>
     internal List<KeyValuePair<string, TorchSharp.torch.Tensor>> ReadWeights() => StateDictFile.Read(_weights, Source);
 
-    internal static string Describe(NetworkDescription d) => d.Architecture switch
-    {
-        CnnArchitecture.ResNet => $"ResNet (widths [{string.Join(", ", d.Widths)}], blocks [{string.Join(", ", d.Blocks)}], {d.InputShape} input, {d.ClassCount} classes)",
-        CnnArchitecture.SimpleConvNet => $"SimpleConvNet (widths [{string.Join(", ", d.Widths)}], {d.HiddenUnits} hidden units, {d.InputShape} input, {d.ClassCount} classes)",
-        CnnArchitecture.TorchVision => $"torchvision {d.TorchVisionModel}{(d.WidthMultiplier != 1 ? $" (width {d.WidthMultiplier})" : "")} ({d.InputShape} input, {d.ClassCount} classes)",
-        _ => $"custom network '{d.CustomName}' ({d.InputShape} input, {d.ClassCount} classes)",
-    };
+    internal static string Describe(NetworkDescription d) => NetworkFamilies.Of(d).Describe(d);
 }

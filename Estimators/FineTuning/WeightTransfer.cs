@@ -1,3 +1,4 @@
+using MLExtensions.Architectures;
 using static TorchSharp.torch;
 
 namespace MLExtensions.FineTuning;
@@ -34,9 +35,7 @@ internal static class WeightTransfer
                         $"Cannot fine-tune from {pretrained.Source}: parameter '{name}' has shape {StateDictFile.Shape(value)} in the pretrained network " +
                         $"but the new network needs {StateDictFile.Shape(destination)}. The pretrained input is {pretrained.Description.InputShape}, the new data's is " +
                         $"{targetDescription.InputShape}" +
-                        (targetDescription.Architecture == CnnArchitecture.SimpleConvNet && targetDescription.InputShape.Height * targetDescription.InputShape.Width != pretrained.Description.InputShape.Height * pretrained.Description.InputShape.Width
-                            ? "; SimpleConvNet's hidden layer depends on the image size, so resize the images to the pretrained size (ResNet pools globally and takes any size)."
-                            : "."));
+                        (NetworkFamilies.Of(targetDescription).ShapeMismatchAdvice(pretrained.Description, targetDescription) is { } advice ? $"; {advice}" : "."));
                 destination.copy_(value);
             }
         }

@@ -195,7 +195,12 @@ public sealed record NetworkDescription
            && Activation == other.Activation && Normalization == other.Normalization && Widths.SequenceEqual(other.Widths)
            && Blocks.SequenceEqual(other.Blocks) && InnerWidths.SequenceEqual(other.InnerWidths) && HiddenUnits == other.HiddenUnits && Dropout.Equals(other.Dropout)
            && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName
+           && SameValues(InputMeans, other.InputMeans) && SameValues(InputStandardDeviations, other.InputStandardDeviations)
+           && DownsamplingStem == other.DownsamplingStem && PooledSize == other.PooledSize
            && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier);
+
+    private static bool SameValues(IReadOnlyList<float>? a, IReadOnlyList<float>? b)
+        => a is null || b is null ? a is null && b is null : a.SequenceEqual(b);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Architecture, InputShape, ClassCount, Activation, Normalization, HiddenUnits, CustomName);

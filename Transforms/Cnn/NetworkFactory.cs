@@ -1,10 +1,10 @@
+using MLExtensions.Architectures;
 using MLExtensions.Native;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLExtensions.Cnn;
 
-/// <summary>Builds the (untrained) module a <see cref="NetworkDescription"/> describes.</summary>
+/// <summary>Builds the (untrained) module a <see cref="NetworkDescription"/> describes, with its family.</summary>
 internal static class NetworkFactory
 {
     internal static nn.Module<Tensor, Tensor> Create(NetworkDescription description)
@@ -12,14 +12,7 @@ internal static class NetworkFactory
         TorchRuntime.EnsureAvailable();
         if (description.ClassCount < 2)
             throw new ArgumentException($"A classifier needs at least 2 classes, got {description.ClassCount}.");
-        var network = description.Architecture switch
-        {
-            CnnArchitecture.SimpleConvNet => new SimpleConvNet(description),
-            CnnArchitecture.ResNet => new ResNet(description),
-            CnnArchitecture.TorchVision => TorchVision.TorchVisionNetworks.Create(description),
-            CnnArchitecture.Custom => CustomArchitectures.Get(description.CustomName)(description.InputShape, description.ClassCount),
-            _ => throw new ArgumentOutOfRangeException(nameof(description), description.Architecture, "Unknown architecture."),
-        };
+        var network = NetworkFamilies.Of(description).Build(description);
         OneDnnConvolutionCheck.Verify(network);
         return network;
     }

@@ -2,8 +2,9 @@ namespace MLExtensions;
 
 /// <summary>
 /// torchvision architectures whose PyTorch weights (<c>model.state_dict()</c>, with the same parameter names) load
-/// into <c>PretrainedNetwork</c>. Built by TorchSharp's TorchVision port, so a model that uses one needs no
-/// registration call to load.
+/// into <c>PretrainedNetwork</c>, and that <c>ImageCnn</c> trains from scratch. Built with torchvision's parameter
+/// names (by TorchSharp's TorchVision port, or by MLExtensions where the port lacks the network), so a model that uses
+/// one needs no registration call to load. New values are added at the end: a saved model stores the number.
 /// </summary>
 public enum TorchVisionModel
 {
@@ -45,4 +46,8 @@ public enum TorchVisionModel
     VGG19,
     /// <summary>VGG-19 with batch normalization.</summary>
     VGG19BN,
+    /// <summary>SqueezeNet 1.0 (1.2 M; Fire modules, a convolutional classifier).</summary>
+    SqueezeNet1_0,
+    /// <summary>SqueezeNet 1.1 (1.2 M; 2.4× less computation than 1.0 at the same accuracy).</summary>
+    SqueezeNet1_1,
 }

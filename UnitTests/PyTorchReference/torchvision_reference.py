@@ -22,6 +22,8 @@ NETWORKS = {
     "resnet18": lambda: torchvision.models.resnet18(num_classes=10),
     "mobilenet_v2": lambda: torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.25),
     "mobilenet_v3_small": lambda: torchvision.models.mobilenet_v3_small(num_classes=1000),
+    "squeezenet1_0": lambda: torchvision.models.squeezenet1_0(num_classes=10),
+    "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(num_classes=10),
 }
 DTYPES = {torch.float32: ("F32", np.float32), torch.int64: ("I64", np.int64)}
 CODES = {code: numpy for code, numpy in DTYPES.values()}
@@ -73,6 +75,11 @@ def randomise(network, seed):
                 module.num_batches_tracked.fill_(7)
             elif isinstance(module, torch.nn.Linear):
                 module.weight.copy_(torch.randn(module.weight.shape, generator=generator) / module.in_features ** 0.5)
+        # A convolutional classifier (SqueezeNet's) at unit gain too.
+        last = getattr(network, "classifier", None)
+        if isinstance(last, torch.nn.Sequential) and isinstance(last[1], torch.nn.Conv2d):
+            last[1].weight.copy_(torch.randn(last[1].weight.shape, generator=generator) / last[1].in_channels ** 0.5)
+            last[1].bias.copy_(torch.rand(last[1].bias.shape, generator=generator))
 
 
 def logits(network, image):

@@ -1,0 +1,85 @@
+using MLExtensions.Pruning;
+using static TorchSharp.torch;
+
+namespace MLExtensions.Architectures;
+
+/// <summary>A named part of a network's body for fine-tuning, as the module names it is made of.</summary>
+internal sealed record NetworkStage(string Name, IReadOnlyList<string> Modules)
+{
+    internal NetworkStage(string name, params string[] modules) : this(name, (IReadOnlyList<string>)modules)
+    {
+    }
+}
+
+/// <summary>
+/// One family of networks as one registered object: it builds the network a <see cref="NetworkDescription"/> names,
+/// and tells the rest of the library how to treat it: its fine-tuning stages and classifier layer, the input its
+/// pretrained weights expect, which of its convolutions can lose filters, and how to name it in logs and errors.
+/// Adding a family is one class deriving from this one and its line in <see cref="NetworkFamilies"/>.
+/// </summary>
+internal abstract class NetworkFamily
+{
+    /// <summary>The family's name, unique among the registered families.</summary>
+    internal abstract string Name { get; }
+
+    /// <summary>Whether <paramref name="description"/> names a network of this family.</summary>
+    internal abstract bool Describes(NetworkDescription description);
+
+    /// <summary>The untrained network, its parameters named as the family's weights files name them.</summary>
+    internal abstract nn.Module<Tensor, Tensor> Build(NetworkDescription description);
+
+    /// <summary>The module name of the classifier layer that maps the last features to class scores.</summary>
+    internal abstract string HeadName(NetworkDescription description, nn.Module network);
+
+    /// <summary>
+    /// The body as stages from the input up; with the head they hold every parameter (fine-tuning checks this).
+    /// </summary>
+    internal abstract IReadOnlyList<NetworkStage> Stages(NetworkDescription description, nn.Module network);
+
+    /// <summary>The network in words, for logs and errors, e.g. "torchvision ResNet18 ([3, 224, 224] input, 10 classes)".</summary>
+    internal abstract string Describe(NetworkDescription description);
+
+    /// <summary>The preprocessing the family's published weights expect; null when the family has none.</summary>
+    internal virtual InputPreset? PretrainedInput => null;
+
+    /// <summary>
+    /// True when <c>ImageCnn</c>'s initialization options (<c>Initialization</c>, <c>ZeroInitializeLastLayer</c>)
+    /// apply; false for networks that initialize themselves as their authors do (torchvision's, the user's).
+    /// </summary>
+    internal virtual bool UsesLibraryInitialization => false;
+
+    /// <summary>
+    /// True when the family builds torchvision's downsampling stem and pooling for large images
+    /// (<see cref="NetworkDescription.DownsamplingStem"/>, <see cref="NetworkDescription.PooledSize"/>).
+    /// </summary>
+    internal virtual bool AdaptsToImageSize => false;
+
+    /// <summary>True when the network standardizes its input with <see cref="NetworkDescription.InputMeans"/>.</summary>
+    internal virtual bool StandardizesInput => true;
+
+    /// <summary>
+    /// True when the classifier layer's output is the logits, so that a linear probe can train it alone on its cached
+    /// inputs; false when layers follow it (SqueezeNet's convolutional classifier is followed by pooling) or when that
+    /// is unknown (a user's network).
+    /// </summary>
+    internal virtual bool HeadOutputsLogits => true;
+
+    /// <summary>The convolutions whose filters can be removed (filter pruning).</summary>
+    /// <param name="shapes">The network's state-dict shapes by name.</param>
+    internal virtual IReadOnlyList<PrunableLayer> PrunableLayers(NetworkDescription description, IReadOnlyDictionary<string, long[]> shapes)
+        => throw PruningNotSupported(description);
+
+    /// <summary>The networks of this family that filter pruning works on, in words; null when none.</summary>
+    internal virtual string? PruningScope => null;
+
+    private protected NotSupportedException PruningNotSupported(NetworkDescription description, string? reason = null)
+        => new($"Filter pruning is not supported for {Describe(description)}{(reason is null ? "" : $": {reason}")}. It works on " +
+               string.Join(", ", NetworkFamilies.All.Select(f => f.PruningScope).OfType<string>()) + ".");
+
+    /// <summary>The description of the network once each prunable layer keeps only the given filters.</summary>
+    internal virtual NetworkDescription Pruned(NetworkDescription description, IReadOnlyList<PrunableLayer> layers, IReadOnlyDictionary<string, long[]> kept)
+        => description with { InnerWidths = layers.Select(l => kept[l.Name].Length).ToArray() };
+
+    /// <summary>What to tell a user whose pretrained weights do not fit the new network's shape, or null.</summary>
+    internal virtual string? ShapeMismatchAdvice(NetworkDescription pretrained, NetworkDescription target) => null;
+}

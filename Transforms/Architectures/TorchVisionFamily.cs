@@ -1,0 +1,62 @@
+using MLExtensions.Native;
+using MLExtensions.TorchVision;
+using static TorchSharp.torch;
+
+namespace MLExtensions.Architectures;
+
+/// <summary>
+/// A family of torchvision networks (<see cref="CnnArchitecture.TorchVision"/>): its variants, each a
+/// <see cref="TorchVisionModel"/> value with its builder, with torchvision's parameter names so that PyTorch's state
+/// dicts load into it and its own load into PyTorch, and ImageNet's input preset.
+/// </summary>
+internal abstract class TorchVisionFamily : NetworkFamily
+{
+    /// <summary>Class count of the ImageNet heads torchvision's weights come with.</summary>
+    internal const int ImageNetClasses = 1000;
+
+    /// <summary>The variants and how each is built for a class count (and, where the family takes one, a width).</summary>
+    private protected abstract IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; }
+
+    /// <summary>True for families whose variants take torchvision's <c>width_mult</c>.</summary>
+    private protected virtual bool TakesWidthMultiplier => false;
+
+    /// <summary>True for families that can be built with narrower blocks (<see cref="NetworkDescription.InnerWidths"/>).</summary>
+    private protected virtual bool TakesInnerWidths => false;
+
+    internal IEnumerable<TorchVisionModel> Models => Variants.Keys;
+
+    internal override bool Describes(NetworkDescription description)
+        => description.Architecture == CnnArchitecture.TorchVision && description.TorchVisionModel is { } model && Variants.ContainsKey(model);
+
+    internal override nn.Module<Tensor, Tensor> Build(NetworkDescription description)
+    {
+        TorchRuntime.EnsureAvailable();
+        var model = description.TorchVisionModel!.Value;
+        if (description.WidthMultiplier != 1 && !TakesWidthMultiplier)
+            throw new ArgumentException($"{model} takes no width multiplier; it was given {description.WidthMultiplier}.", nameof(description));
+        if (description.InnerWidths.Count > 0 && !TakesInnerWidths)
+            throw new ArgumentException($"{model} cannot be built with pruned inner widths.", nameof(description));
+        return Variants[model](description);
+    }
+
+    internal override string HeadName(NetworkDescription description, nn.Module network) => HeadName(description.TorchVisionModel!.Value);
+
+    /// <summary>The classifier layer's module name, which also tells a weights file's class count.</summary>
+    internal abstract string HeadName(TorchVisionModel model);
+
+    internal override InputPreset PretrainedInput => InputPreset.ImageNet;
+
+    internal override string Describe(NetworkDescription d)
+        => $"torchvision {d.TorchVisionModel}{(d.WidthMultiplier != 1 ? $" (width {d.WidthMultiplier})" : "")} ({d.InputShape} input, {d.ClassCount} classes)";
+
+    /// <summary>torchvision's own network, with its parts under their own names and the description's input standardization.</summary>
+    private protected static nn.Module<Tensor, Tensor> Wrap(TorchVisionModel model, nn.Module<Tensor, Tensor> network, NetworkDescription description)
+        => new TorchVisionNetwork(model.ToString(), network, description);
+
+    /// <summary>Stages made of consecutive <c>features.i</c> blocks, named "features.first-last".</summary>
+    private protected static NetworkStage[] FeatureRanges(params (int First, int Last)[] ranges)
+        => ranges.Select(r => new NetworkStage(
+                r.First == r.Last ? $"features.{r.First}" : $"features.{r.First}-{r.Last}",
+                Enumerable.Range(r.First, r.Last - r.First + 1).Select(i => $"features.{i}").ToArray()))
+            .ToArray();
+}
