@@ -39,6 +39,9 @@ public sealed class NetworkFamiliesTests
         [TorchVision(TorchVisionModel.MobileNetV2) with { WidthMultiplier = 0.25 }],
         [TorchVision(TorchVisionModel.MobileNetV3Small)],
         [TorchVision(TorchVisionModel.VGG11BN)],
+        [TorchVision(TorchVisionModel.SqueezeNet1_0)],
+        [TorchVision(TorchVisionModel.DenseNet121)],
+        [TorchVision(TorchVisionModel.ShuffleNetV2_x1_0)],
     ];
 
     [TestMethod]

@@ -19,6 +19,18 @@ public sealed class TorchVisionFamiliesTests
     [TestMethod]
     [DataRow(TorchVisionModel.SqueezeNet1_0, "squeezenet1_0")]
     [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1")]
+    [DataRow(TorchVisionModel.DenseNet121, "densenet121")]
+    [DataRow(TorchVisionModel.DenseNet161, "densenet161")]
+    [DataRow(TorchVisionModel.DenseNet169, "densenet169")]
+    [DataRow(TorchVisionModel.DenseNet201, "densenet201")]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x0_5, "shufflenet_v2_x0_5")]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x1_0, "shufflenet_v2_x1_0")]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x1_5, "shufflenet_v2_x1_5")]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x2_0, "shufflenet_v2_x2_0")]
+    [DataRow(TorchVisionModel.MnasNet0_5, "mnasnet0_5")]
+    [DataRow(TorchVisionModel.MnasNet0_75, "mnasnet0_75")]
+    [DataRow(TorchVisionModel.MnasNet1_0, "mnasnet1_0")]
+    [DataRow(TorchVisionModel.MnasNet1_3, "mnasnet1_3")]
     public void PyTorchWeightsGiveTheLogitsPyTorchGivesInBothFormats(TorchVisionModel model, string name)
     {
         var expected = TorchVisionReference.Logits(name);
@@ -35,30 +47,42 @@ public sealed class TorchVisionFamiliesTests
     }
 
     [TestMethod]
-    [DataRow(TorchVisionModel.SqueezeNet1_0, "squeezenet1_0")]
-    [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1")]
-    [DataRow(TorchVisionModel.ResNet18, "resnet18")]
-    public void TrainsFromScratchReloadsInAFreshProcessAndLoadsStrictlyIntoPyTorch(TorchVisionModel model, string name)
+    // SqueezeNet has no normalization layers: at Adam's 1e-3 its final ReLU died within 2 epochs (10 % accuracy), and
+    // at 1e-4 it needs the 2,000 images to be well above chance. DenseNet's 120 small convolutions make it the slow one.
+    // MNASNet's batch norms keep TensorFlow's momentum (0.0003): after 126 steps their running statistics have moved
+    // 4 % of the way from their start, so its evaluation-mode scores are at chance although it learns (38 % training
+    // accuracy at 4e-3); that is torchvision's network, and the guide says so.
+    [DataRow(TorchVisionModel.SqueezeNet1_0, "squeezenet1_0", 28, 1e-4, 2000, 0.3)]
+    [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1", 28, 1e-4, 2000, 0.3)]
+    [DataRow(TorchVisionModel.DenseNet121, "densenet121", 32, 1e-3, 1000, 0.3)]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x0_5, "shufflenet_v2_x0_5", 32, 1e-3, 2000, 0.3)]
+    [DataRow(TorchVisionModel.MnasNet0_5, "mnasnet0_5", 32, 4e-3, 2000, 0.0)]
+    [DataRow(TorchVisionModel.ResNet18, "resnet18", 28, 1e-3, 1000, 0.3)]
+    public void TrainsFromScratchReloadsInAFreshProcessAndLoadsStrictlyIntoPyTorch(TorchVisionModel model, string name, int side, double learningRate,
+        int images, double minimumTestAccuracy)
     {
-        // 2,000 coloured 28×28 images, standardized per channel (SubtractMean), as a user would feed float vectors.
+        // 1,000 or 2,000 of the subset's coloured 28×28 images (enlarged to 32×32 for networks that downsample 32×),
+        // standardized per channel (SubtractMean), as a user would feed float vectors; its 1,000 test images.
         var ml = new MLContext(seed: 1);
         var subset = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ColourFashionMnist.InColour(ml, subset.Train));
-        var train = keys.Transform(ColourFashionMnist.InColour(ml, subset.Train));
-        var test = keys.Transform(ColourFashionMnist.InColour(ml, subset.Test));
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ColourFashionMnist.InColour(ml, subset.Train, side));
+        var train = keys.Transform(ml.Data.TakeRows(ml.Data.ShuffleRows(ColourFashionMnist.InColour(ml, subset.Train, side), seed: 1), images));
+        var test = keys.Transform(ColourFashionMnist.InColour(ml, subset.Test, side));
         var normalizer = ml.Transforms.SubtractMean("Features", divideByStd: true).Fit(train);
         train = normalizer.Transform(train);
         test = normalizer.Transform(test);
         var trained = ml.MulticlassClassification.Trainers.ImageCnn(new ImageCnnTrainer.Options
         {
             Architecture = CnnArchitecture.TorchVision, TorchVisionModel = model,
-            Epochs = 2, BatchSize = 32, Seed = 1, Device = ComputeDevice.Cpu,
-            // SqueezeNet has no normalization layers: at Adam's 1e-3 its final ReLU died within 2 epochs (10 % accuracy).
-            LearningRate = 1e-4,
+            Epochs = 2, BatchSize = 32, Seed = 1, Device = ComputeDevice.Cpu, LearningRate = learningRate,
         }).Fit(train);
         var accuracy = ml.MulticlassClassification.Evaluate(trained.Transform(test)).MicroAccuracy;
         TestContext.WriteLine($"{model}: {accuracy:P1} test accuracy after 2 epochs from scratch");
-        Assert.IsTrue(accuracy > 0.3, $"{model} from scratch: {accuracy:P1} after 2 epochs (chance: 10 %)");
+        var trainAccuracy = trained.History.Epochs[^1].TrainAccuracy;
+        TestContext.WriteLine($"{model}: {trainAccuracy:P1} training accuracy in the second epoch");
+        // Twice chance: on 2,000 images the standard error at chance is 0.7 points. (Dropout lowers this figure.)
+        Assert.IsTrue(trainAccuracy > 0.2, $"{model} from scratch: {trainAccuracy:P1} training accuracy in the second epoch (chance: 10 %)");
+        Assert.IsTrue(accuracy > minimumTestAccuracy, $"{model} from scratch: {accuracy:P1} test accuracy after 2 epochs (chance: 10 %)");
 
         var directory = TestContext.TestRunDirectory ?? Path.GetTempPath();
         var zip = Path.Combine(directory, $"{name}-{Guid.NewGuid():N}.zip");
@@ -74,6 +98,33 @@ public sealed class TorchVisionFamiliesTests
         trained.ExportWeights(weights);
         double error = TorchVisionReference.RelativeError(TorchVisionReference.LogitsOfLoaded(name, weights), ours);
         Assert.IsTrue(error < Tolerance, $"PyTorch's logits with the exported weights differ from ours by {error:E2} of their scale");
+    }
+
+    [TestMethod]
+    [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1", "classifier.1.")]
+    [DataRow(TorchVisionModel.ShuffleNetV2_x0_5, "shufflenet_v2_x0_5", "fc.")]
+    public void FineTuningFromPyTorchWeightsFreezesOrTrainsWhatTheStrategySays(TorchVisionModel model, string name, string head)
+    {
+        var pretrained = PretrainedNetwork.FromTorchVision(model, TorchVisionReference.Weights(name, ".safetensors"));
+        Dictionary<string, float[]> before;
+        using (var network = pretrained.CreateNetwork())
+            before = FineTuneTestData.State(network);
+        var data = ColourFashionMnist.Instance;
+        ImageCnnTransformer FineTune(FineTuneStrategy strategy) => data.Ml.MulticlassClassification.Trainers.FineTuneImageCnn(new FineTuneTrainer.Options
+        {
+            Pretrained = pretrained, Strategy = strategy, Epochs = 2, BatchSize = 32, LearningRate = 1e-3, Seed = 5, Device = ComputeDevice.Cpu,
+        }).Fit(data.Train);
+
+        var probed = FineTuneTestData.State(FineTune(FineTuneStrategy.LinearProbe).Network);
+        var body = probed.Keys.Where(k => !k.StartsWith(head, StringComparison.Ordinal)).ToArray();
+        Assert.IsTrue(body.Length > 10);
+        foreach (var key in body)
+            CollectionAssert.AreEqual(before[key], probed[key], $"LinearProbe changed the frozen '{key}'");
+        Assert.IsTrue(probed.Keys.Any(k => k.StartsWith(head, StringComparison.Ordinal) && k.EndsWith("weight", StringComparison.Ordinal)), "a new head");
+
+        var full = FineTuneTestData.State(FineTune(FineTuneStrategy.Full).Network);
+        var unchanged = full.Keys.Where(k => k.EndsWith(".weight", StringComparison.Ordinal) && before[k].Length == full[k].Length && before[k].SequenceEqual(full[k])).ToArray();
+        Assert.AreEqual(0, unchanged.Length, $"Full left weights unchanged: {string.Join(", ", unchanged.Take(3))}");
     }
 
     private sealed class ScoreRow

@@ -16,6 +16,9 @@ internal static class NetworkFamilies
         new MobileNetV3Family(),
         new VggFamily(),
         new SqueezeNetFamily(),
+        new DenseNetFamily(),
+        new ShuffleNetV2Family(),
+        new MnasNetFamily(),
     ];
 
     internal static IReadOnlyList<NetworkFamily> All => Registered;

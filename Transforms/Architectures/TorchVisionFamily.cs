@@ -53,10 +53,20 @@ internal abstract class TorchVisionFamily : NetworkFamily
     private protected static nn.Module<Tensor, Tensor> Wrap(TorchVisionModel model, nn.Module<Tensor, Tensor> network, NetworkDescription description)
         => new TorchVisionNetwork(model.ToString(), network, description);
 
+    /// <summary>torchvision's start for batch norms: scale 1, shift 0 (what BatchNorm2d starts with anyway, set explicitly as torchvision does).</summary>
+    private protected static void StartAtIdentity(TorchSharp.Modules.BatchNorm2d norm)
+    {
+        nn.init.ones_(norm.weight!);
+        nn.init.zeros_(norm.bias!);
+    }
+
     /// <summary>Stages made of consecutive <c>features.i</c> blocks, named "features.first-last".</summary>
-    private protected static NetworkStage[] FeatureRanges(params (int First, int Last)[] ranges)
+    private protected static NetworkStage[] FeatureRanges(params (int First, int Last)[] ranges) => Ranges("features", ranges);
+
+    /// <summary>Stages made of consecutive children of the sequence <paramref name="sequence"/>, named "sequence.first-last".</summary>
+    private protected static NetworkStage[] Ranges(string sequence, params (int First, int Last)[] ranges)
         => ranges.Select(r => new NetworkStage(
-                r.First == r.Last ? $"features.{r.First}" : $"features.{r.First}-{r.Last}",
-                Enumerable.Range(r.First, r.Last - r.First + 1).Select(i => $"features.{i}").ToArray()))
+                r.First == r.Last ? $"{sequence}.{r.First}" : $"{sequence}.{r.First}-{r.Last}",
+                Enumerable.Range(r.First, r.Last - r.First + 1).Select(i => $"{sequence}.{i}").ToArray()))
             .ToArray();
 }

@@ -50,4 +50,28 @@ public enum TorchVisionModel
     SqueezeNet1_0,
     /// <summary>SqueezeNet 1.1 (1.2 M; 2.4× less computation than 1.0 at the same accuracy).</summary>
     SqueezeNet1_1,
+    /// <summary>DenseNet-121 (8.0 M; growth 32, blocks of 6/12/24/16 layers).</summary>
+    DenseNet121,
+    /// <summary>DenseNet-161 (28.7 M; growth 48, blocks of 6/12/36/24).</summary>
+    DenseNet161,
+    /// <summary>DenseNet-169 (14.1 M; growth 32, blocks of 6/12/32/32).</summary>
+    DenseNet169,
+    /// <summary>DenseNet-201 (20.0 M; growth 32, blocks of 6/12/48/32).</summary>
+    DenseNet201,
+    /// <summary>ShuffleNetV2 ×0.5 (1.4 M).</summary>
+    ShuffleNetV2_x0_5,
+    /// <summary>ShuffleNetV2 ×1.0 (2.3 M).</summary>
+    ShuffleNetV2_x1_0,
+    /// <summary>ShuffleNetV2 ×1.5 (3.5 M).</summary>
+    ShuffleNetV2_x1_5,
+    /// <summary>ShuffleNetV2 ×2.0 (7.4 M).</summary>
+    ShuffleNetV2_x2_0,
+    /// <summary>MNASNet 0.5 (2.2 M).</summary>
+    MnasNet0_5,
+    /// <summary>MNASNet 0.75 (3.2 M).</summary>
+    MnasNet0_75,
+    /// <summary>MNASNet 1.0 (4.4 M).</summary>
+    MnasNet1_0,
+    /// <summary>MNASNet 1.3 (6.3 M).</summary>
+    MnasNet1_3,
 }

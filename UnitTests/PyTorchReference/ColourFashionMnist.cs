@@ -44,29 +44,28 @@ internal sealed class ColourFashionMnist
     public string[] ClassNames { get; }
 
     /// <summary>
-    /// All of <paramref name="grey"/>'s images (e.g. the embedded subset's 2,000) in colour, each pixel repeated
-    /// <paramref name="scale"/>×<paramref name="scale"/> times (for ImageNet networks, which downsample 32×), labels as text.
+    /// All of <paramref name="grey"/>'s images (e.g. the embedded subset's 2,000) in colour, enlarged (nearest
+    /// neighbour) to <paramref name="side"/>×<paramref name="side"/> for ImageNet networks, which downsample 32×;
+    /// labels as text.
     /// </summary>
-    internal static IDataView InColour(MLContext ml, IDataView grey, int scale = 1)
+    internal static IDataView InColour(MLContext ml, IDataView grey, int side = Size)
     {
-        int side = Size * scale;
         var images = ml.Data.CreateEnumerable<FashionMnistImage>(grey, reuseRowObject: false)
-            .Select(g => new { g.Label, Features = Enlarged(Colour(g).Features, scale) }).ToArray();
+            .Select(g => new { g.Label, Features = Enlarged(Colour(g).Features, side) }).ToArray();
         var schema = Microsoft.ML.Data.SchemaDefinition.Create(images[0].GetType());
         schema["Features"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, 3, side, side);
         return ml.Data.LoadFromEnumerable(images, schema);
     }
 
-    private static float[] Enlarged(float[] planes, int scale)
+    private static float[] Enlarged(float[] planes, int side)
     {
-        if (scale == 1)
+        if (side == Size)
             return planes;
-        int side = Size * scale;
         var enlarged = new float[3 * side * side];
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < side; y++)
                 for (int x = 0; x < side; x++)
-                    enlarged[(c * side + y) * side + x] = planes[(c * Size + y / scale) * Size + x / scale];
+                    enlarged[(c * side + y) * side + x] = planes[(c * Size + y * Size / side) * Size + x * Size / side];
         return enlarged;
     }
 

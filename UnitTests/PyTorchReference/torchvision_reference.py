@@ -10,6 +10,7 @@
 Debian 12 packages no `safetensors` module, so the format (8-byte little-endian header length, JSON header, raw
 little-endian data) is read and written here.
 """
+import collections
 import json
 import struct
 import sys
@@ -24,6 +25,18 @@ NETWORKS = {
     "mobilenet_v3_small": lambda: torchvision.models.mobilenet_v3_small(num_classes=1000),
     "squeezenet1_0": lambda: torchvision.models.squeezenet1_0(num_classes=10),
     "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(num_classes=10),
+    "densenet121": lambda: torchvision.models.densenet121(num_classes=10),
+    "densenet161": lambda: torchvision.models.densenet161(num_classes=10),
+    "densenet169": lambda: torchvision.models.densenet169(num_classes=10),
+    "densenet201": lambda: torchvision.models.densenet201(num_classes=10),
+    "shufflenet_v2_x0_5": lambda: torchvision.models.shufflenet_v2_x0_5(num_classes=10),
+    "shufflenet_v2_x1_0": lambda: torchvision.models.shufflenet_v2_x1_0(num_classes=10),
+    "shufflenet_v2_x1_5": lambda: torchvision.models.shufflenet_v2_x1_5(num_classes=10),
+    "shufflenet_v2_x2_0": lambda: torchvision.models.shufflenet_v2_x2_0(num_classes=10),
+    "mnasnet0_5": lambda: torchvision.models.mnasnet0_5(num_classes=10),
+    "mnasnet0_75": lambda: torchvision.models.mnasnet0_75(num_classes=10),
+    "mnasnet1_0": lambda: torchvision.models.mnasnet1_0(num_classes=10),
+    "mnasnet1_3": lambda: torchvision.models.mnasnet1_3(num_classes=10),
 }
 DTYPES = {torch.float32: ("F32", np.float32), torch.int64: ("I64", np.int64)}
 CODES = {code: numpy for code, numpy in DTYPES.values()}
@@ -107,6 +120,11 @@ def generate(directory):
 def check(name, weights, input_path, output_path):
     network = NETWORKS[name]()
     state = load_safetensors(weights) if weights.endswith(".safetensors") else torch.load(weights)
+    if getattr(state, "_metadata", None) is None:
+        # Files other than torch.save's carry no module versions, and torchvision's MNASNet refuses a state dict
+        # without its version; as a user loading such a file does, take them from the network itself.
+        state = collections.OrderedDict(state)
+        state._metadata = network.state_dict()._metadata
     network.load_state_dict(state, strict=True)
     image = load_safetensors(input_path)["input"]
     save_safetensors({"logits": logits(network, image)}, output_path)
