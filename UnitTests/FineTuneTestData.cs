@@ -71,6 +71,13 @@ internal sealed class FineTuneTestData
 
     internal double Accuracy(ITransformer model) => Ml.MulticlassClassification.Evaluate(model.Transform(NewTest)).MicroAccuracy;
 
+    /// <summary>The state of the network <paramref name="pretrained"/> holds, before any fine-tuning.</summary>
+    internal static Dictionary<string, float[]> State(PretrainedNetwork pretrained)
+    {
+        using var network = pretrained.CreateNetwork();
+        return State(network);
+    }
+
     /// <summary>Every parameter and buffer by name, copied to the CPU.</summary>
     internal static Dictionary<string, float[]> State(nn.Module network)
         => network.state_dict().ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float32).cpu().data<float>().ToArray());

@@ -88,7 +88,7 @@ public sealed class TorchVisionFamiliesTests
         var zip = Path.Combine(directory, $"{name}-{Guid.NewGuid():N}.zip");
         ml.Model.Save(trained, train.Schema, zip);
         var (reloaded, _) = IsolatedProcess.Score(ml, zip, test, "Score", directory);
-        var scores = ml.Data.CreateEnumerable<ScoreRow>(trained.Transform(test), reuseRowObject: false).SelectMany(r => r.Score).ToArray();
+        var scores = TestData.ReadVectors(trained.Transform(test), "Score").SelectMany(v => v).ToArray();
         CollectionAssert.AreEqual(scores, reloaded, "a fresh process scores the saved model identically");
 
         Tensor ours;
@@ -106,9 +106,7 @@ public sealed class TorchVisionFamiliesTests
     public void FineTuningFromPyTorchWeightsFreezesOrTrainsWhatTheStrategySays(TorchVisionModel model, string name, string head)
     {
         var pretrained = PretrainedNetwork.FromTorchVision(model, TorchVisionReference.Weights(name, ".safetensors"));
-        Dictionary<string, float[]> before;
-        using (var network = pretrained.CreateNetwork())
-            before = FineTuneTestData.State(network);
+        var before = FineTuneTestData.State(pretrained);
         var data = ColourFashionMnist.Instance;
         ImageCnnTransformer FineTune(FineTuneStrategy strategy) => data.Ml.MulticlassClassification.Trainers.FineTuneImageCnn(new FineTuneTrainer.Options
         {
@@ -125,10 +123,5 @@ public sealed class TorchVisionFamiliesTests
         var full = FineTuneTestData.State(FineTune(FineTuneStrategy.Full).Network);
         var unchanged = full.Keys.Where(k => k.EndsWith(".weight", StringComparison.Ordinal) && before[k].Length == full[k].Length && before[k].SequenceEqual(full[k])).ToArray();
         Assert.AreEqual(0, unchanged.Length, $"Full left weights unchanged: {string.Join(", ", unchanged.Take(3))}");
-    }
-
-    private sealed class ScoreRow
-    {
-        public float[] Score { get; set; } = [];
     }
 }

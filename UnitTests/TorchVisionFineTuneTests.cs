@@ -31,12 +31,6 @@ public sealed class TorchVisionFineTuneTests
         return new MLContext(seed: 1).MulticlassClassification.Trainers.FineTuneImageCnn(options).Fit(Data.Train);
     }
 
-    private static Dictionary<string, float[]> Before(PretrainedNetwork pretrained)
-    {
-        using var network = pretrained.CreateNetwork();
-        return FineTuneTestData.State(network);
-    }
-
     private static string[] Named(Dictionary<string, float[]> state, string[] prefixes)
     {
         var names = state.Keys.Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToArray();
@@ -61,7 +55,7 @@ public sealed class TorchVisionFineTuneTests
     public void LinearProbeKeepsTheWholeBodyBitIdenticalAndTrainsANewHead()
     {
         var pretrained = ResNet18();
-        var before = Before(pretrained);
+        var before = FineTuneTestData.State(pretrained);
         var model = FineTune(pretrained, FineTuneStrategy.LinearProbe);
         var after = FineTuneTestData.State(model.Network);
 
@@ -74,7 +68,7 @@ public sealed class TorchVisionFineTuneTests
     public void TopBlocksTrainsTheLastStagesAndFreezesTheRest()
     {
         var pretrained = ResNet18();
-        var before = Before(pretrained);
+        var before = FineTuneTestData.State(pretrained);
         var after = FineTuneTestData.State(FineTune(pretrained, FineTuneStrategy.TopBlocks(2)).Network);
 
         AssertFrozen(before, after, Stem, Layer1, Layer2);
@@ -85,7 +79,7 @@ public sealed class TorchVisionFineTuneTests
     public void GradualUnfreezesOneStagePerEpochFromTheTop()
     {
         var pretrained = ResNet18();
-        var before = Before(pretrained);
+        var before = FineTuneTestData.State(pretrained);
         var after = FineTuneTestData.State(FineTune(pretrained, FineTuneStrategy.Gradual(headEpochs: 1, epochsPerBlock: 1)).Network);
 
         // Three epochs: the head alone, then layer4 too, then layer3 too.
@@ -99,7 +93,7 @@ public sealed class TorchVisionFineTuneTests
     public void FullGivesEveryParameterAGradientAndChangesIt(TorchVisionModel architecture, string name, double width)
     {
         var pretrained = PretrainedNetwork.FromTorchVision(architecture, TorchVisionReference.Weights(name, ".pt"), widthMultiplier: width);
-        var before = Before(pretrained);
+        var before = FineTuneTestData.State(pretrained);
         var gradients = new GradientRecorder();
         var model = FineTune(pretrained, FineTuneStrategy.Full, gradients);
         var after = FineTuneTestData.State(model.Network);
@@ -116,7 +110,7 @@ public sealed class TorchVisionFineTuneTests
     {
         var pretrained = PretrainedNetwork.FromTorchVision(TorchVisionModel.MobileNetV3Small, TorchVisionReference.Weights("mobilenet_v3_small", ".safetensors"));
         Assert.AreEqual(1000, pretrained.Description.ClassCount);
-        var before = Before(pretrained);
+        var before = FineTuneTestData.State(pretrained);
         var model = FineTune(pretrained, FineTuneStrategy.TopBlocks(1));
         var after = FineTuneTestData.State(model.Network);
 
@@ -149,7 +143,7 @@ public sealed class TorchVisionFineTuneTests
     public void KeepHeadContinuesWithThePretrainedClassifierOnlyForTheSameClasses()
     {
         var withNames = PretrainedNetwork.FromTorchVision(TorchVisionModel.ResNet18, TorchVisionReference.Weights("resnet18", ".pt"), Data.ClassNames);
-        var before = Before(withNames);
+        var before = FineTuneTestData.State(withNames);
         var options = new FineTuneTrainer.Options { Pretrained = withNames, Strategy = FineTuneStrategy.LinearProbe, KeepHead = true, Epochs = 1, Seed = 5, Device = ComputeDevice.Cpu };
         var model = new MLContext(seed: 1).MulticlassClassification.Trainers.FineTuneImageCnn(options).Fit(Data.Train);
         var after = FineTuneTestData.State(model.Network);

@@ -179,23 +179,15 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
     /// </summary>
     public const int LargeImageSize = 64;
 
-    private const int LargeImagePooledSize = 4;
-
-    // Large images: both built-ins start with torchvision's downsampling stem, and SimpleConvNet pools its last stage
-    // to 4×4 before the classifier. 8-bit images are standardized per channel with the training images' statistics
-    // (float vectors are taken as given).
+    // Large images get the family's large-image layers (the built-ins: torchvision's downsampling stem, and
+    // SimpleConvNet pools its last stage to 4×4). 8-bit images are standardized per channel with the training
+    // images' statistics (float vectors are taken as given).
     private NetworkDescription ForImageSize(NetworkDescription description, CnnTrainingInputs inputs, IChannel channel)
     {
         var family = NetworkFamilies.Of(description);
         if (!family.StandardizesInput)
             return description;
-        bool large = ImageSizeDefaults.IsLarge(inputs.Shape);
-        if (family.AdaptsToImageSize)
-            description = description with
-            {
-                DownsamplingStem = large,
-                PooledSize = large && description.Architecture == CnnArchitecture.SimpleConvNet ? LargeImagePooledSize : 0,
-            };
+        description = family.ForImageSize(description, ImageSizeDefaults.IsLarge(inputs.Shape));
         if (!_options.StandardizeImageInputs || !inputs.Train.Store.Format.IsBytes)
             return description;
         var (means, deviations) = InputStatistics.PerChannel(inputs.Train);

@@ -119,17 +119,12 @@ public sealed class PretrainedNetwork
         var file = PyTorchWeightsFile.Read(weightsPath);
         try
         {
+            var family = NetworkFamilies.Of(model);
             var description = new NetworkDescription
             {
                 Architecture = CnnArchitecture.TorchVision,
                 TorchVisionModel = model,
                 WidthMultiplier = widthMultiplier,
-                InputShape = new ImageShape(3, 1, 1),
-                ClassCount = TorchVisionFamily.ImageNetClasses,
-            };
-            var family = (TorchVisionFamily)NetworkFamilies.Of(description);
-            description = description with
-            {
                 InputShape = new ImageShape(3, family.PretrainedInput.Size, family.PretrainedInput.Size),
                 ClassCount = file.TryGetValue(family.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionFamily.ImageNetClasses,
             };

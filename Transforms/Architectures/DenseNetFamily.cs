@@ -19,10 +19,10 @@ internal sealed class DenseNetFamily : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.DenseNet121] = d => Wrap(TorchVisionModel.DenseNet121, new DenseNet("densenet121", 32, [6, 12, 24, 16], 64, d.ClassCount), d),
-            [TorchVisionModel.DenseNet161] = d => Wrap(TorchVisionModel.DenseNet161, new DenseNet("densenet161", 48, [6, 12, 36, 24], 96, d.ClassCount), d),
-            [TorchVisionModel.DenseNet169] = d => Wrap(TorchVisionModel.DenseNet169, new DenseNet("densenet169", 32, [6, 12, 32, 32], 64, d.ClassCount), d),
-            [TorchVisionModel.DenseNet201] = d => Wrap(TorchVisionModel.DenseNet201, new DenseNet("densenet201", 32, [6, 12, 48, 32], 64, d.ClassCount), d),
+            [TorchVisionModel.DenseNet121] = d => Wrap(new DenseNet("densenet121", 32, [6, 12, 24, 16], 64, d.ClassCount), d),
+            [TorchVisionModel.DenseNet161] = d => Wrap(new DenseNet("densenet161", 48, [6, 12, 36, 24], 96, d.ClassCount), d),
+            [TorchVisionModel.DenseNet169] = d => Wrap(new DenseNet("densenet169", 32, [6, 12, 32, 32], 64, d.ClassCount), d),
+            [TorchVisionModel.DenseNet201] = d => Wrap(new DenseNet("densenet201", 32, [6, 12, 48, 32], 64, d.ClassCount), d),
         };
 
     internal override string HeadName(TorchVisionModel model) => "classifier";

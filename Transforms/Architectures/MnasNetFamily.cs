@@ -21,10 +21,10 @@ internal sealed class MnasNetFamily : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.MnasNet0_5] = d => Wrap(TorchVisionModel.MnasNet0_5, new MnasNet("mnasnet0_5", 0.5, d.ClassCount), d),
-            [TorchVisionModel.MnasNet0_75] = d => Wrap(TorchVisionModel.MnasNet0_75, new MnasNet("mnasnet0_75", 0.75, d.ClassCount), d),
-            [TorchVisionModel.MnasNet1_0] = d => Wrap(TorchVisionModel.MnasNet1_0, new MnasNet("mnasnet1_0", 1.0, d.ClassCount), d),
-            [TorchVisionModel.MnasNet1_3] = d => Wrap(TorchVisionModel.MnasNet1_3, new MnasNet("mnasnet1_3", 1.3, d.ClassCount), d),
+            [TorchVisionModel.MnasNet0_5] = d => Wrap(new MnasNet("mnasnet0_5", 0.5, d.ClassCount), d),
+            [TorchVisionModel.MnasNet0_75] = d => Wrap(new MnasNet("mnasnet0_75", 0.75, d.ClassCount), d),
+            [TorchVisionModel.MnasNet1_0] = d => Wrap(new MnasNet("mnasnet1_0", 1.0, d.ClassCount), d),
+            [TorchVisionModel.MnasNet1_3] = d => Wrap(new MnasNet("mnasnet1_3", 1.3, d.ClassCount), d),
         };
 
     internal override string HeadName(TorchVisionModel model) => "classifier.1";

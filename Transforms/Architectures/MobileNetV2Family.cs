@@ -16,7 +16,7 @@ internal sealed class MobileNetV2Family : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.MobileNetV2] = d => Wrap(TorchVisionModel.MobileNetV2, models.mobilenet_v2(d.ClassCount, d.WidthMultiplier), d),
+            [TorchVisionModel.MobileNetV2] = d => Wrap(models.mobilenet_v2(d.ClassCount, d.WidthMultiplier), d),
         };
 
     private protected override bool TakesWidthMultiplier => true;

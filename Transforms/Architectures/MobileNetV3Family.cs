@@ -33,7 +33,7 @@ internal sealed class MobileNetV3Family : TorchVisionFamily
     {
         int classes = description.ClassCount;
         if (classes == ImageNetClasses)
-            return Wrap(model, imageNet, description);
+            return Wrap(imageNet, description);
         var parts = imageNet.named_children().ToDictionary(c => c.name, c => (nn.Module<Tensor, Tensor>)c.module);
         var oldClassifier = parts["classifier"].named_children().Select(c => (c.name, (nn.Module<Tensor, Tensor>)c.module)).ToList();
         var lastLayer = (TorchSharp.Modules.Linear)oldClassifier[^1].Item2;

@@ -35,6 +35,11 @@ internal static class NetworkFamilies
         };
     }
 
+    /// <summary>The torchvision family whose variant <paramref name="model"/> is.</summary>
+    internal static TorchVisionFamily Of(TorchVisionModel model)
+        => Registered.OfType<TorchVisionFamily>().SingleOrDefault(f => f.Models.Contains(model))
+           ?? throw new ArgumentOutOfRangeException(nameof(model), model, "No torchvision family builds this model.");
+
     private static string Name(NetworkDescription d)
         => $"architecture {d.Architecture}" + (d.TorchVisionModel is { } model ? $" ({model})" : "");
 }

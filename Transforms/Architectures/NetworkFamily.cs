@@ -49,10 +49,10 @@ internal abstract class NetworkFamily
     internal virtual bool UsesLibraryInitialization => false;
 
     /// <summary>
-    /// True when the family builds torchvision's downsampling stem and pooling for large images
-    /// (<see cref="NetworkDescription.DownsamplingStem"/>, <see cref="NetworkDescription.PooledSize"/>).
+    /// The description with the layers the family adds for photo-sized images (<paramref name="large"/>: at least
+    /// 64×64), such as torchvision's downsampling stem; unchanged for families with one layout for every size.
     /// </summary>
-    internal virtual bool AdaptsToImageSize => false;
+    internal virtual NetworkDescription ForImageSize(NetworkDescription description, bool large) => description;
 
     /// <summary>True when the network standardizes its input with <see cref="NetworkDescription.InputMeans"/>.</summary>
     internal virtual bool StandardizesInput => true;

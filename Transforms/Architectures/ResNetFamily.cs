@@ -17,7 +17,9 @@ internal sealed class ResNetFamily : NetworkFamily
 
     internal override bool UsesLibraryInitialization => true;
 
-    internal override bool AdaptsToImageSize => true;
+    // Large images: torchvision's downsampling stem instead of the 3×3 one.
+    internal override NetworkDescription ForImageSize(NetworkDescription description, bool large)
+        => description with { DownsamplingStem = large, PooledSize = 0 };
 
     internal override string HeadName(NetworkDescription description, nn.Module network) => "head.output";
 

@@ -18,14 +18,14 @@ internal sealed class ShuffleNetV2Family : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.ShuffleNetV2_x0_5] = d => Build(TorchVisionModel.ShuffleNetV2_x0_5, [24, 48, 96, 192, 1024], d),
-            [TorchVisionModel.ShuffleNetV2_x1_0] = d => Build(TorchVisionModel.ShuffleNetV2_x1_0, [24, 116, 232, 464, 1024], d),
-            [TorchVisionModel.ShuffleNetV2_x1_5] = d => Build(TorchVisionModel.ShuffleNetV2_x1_5, [24, 176, 352, 704, 1024], d),
-            [TorchVisionModel.ShuffleNetV2_x2_0] = d => Build(TorchVisionModel.ShuffleNetV2_x2_0, [24, 244, 488, 976, 2048], d),
+            [TorchVisionModel.ShuffleNetV2_x0_5] = d => Build([24, 48, 96, 192, 1024], d),
+            [TorchVisionModel.ShuffleNetV2_x1_0] = d => Build([24, 116, 232, 464, 1024], d),
+            [TorchVisionModel.ShuffleNetV2_x1_5] = d => Build([24, 176, 352, 704, 1024], d),
+            [TorchVisionModel.ShuffleNetV2_x2_0] = d => Build([24, 244, 488, 976, 2048], d),
         };
 
-    private static nn.Module<Tensor, Tensor> Build(TorchVisionModel model, long[] channels, NetworkDescription description)
-        => Wrap(model, new ShuffleNetV2(model.ToString(), [4, 8, 4], channels, description.ClassCount), description);
+    private static nn.Module<Tensor, Tensor> Build(long[] channels, NetworkDescription description)
+        => Wrap(new ShuffleNetV2(description.TorchVisionModel!.Value.ToString(), [4, 8, 4], channels, description.ClassCount), description);
 
     internal override string HeadName(TorchVisionModel model) => "fc";
 

@@ -18,7 +18,12 @@ internal sealed class SimpleConvNetFamily : NetworkFamily
 
     internal override bool UsesLibraryInitialization => true;
 
-    internal override bool AdaptsToImageSize => true;
+    /// <summary>Cells per side the last stage is average-pooled to before the classifier, on large images.</summary>
+    internal const int LargeImagePooledSize = 4;
+
+    // Large images: torchvision's downsampling stem before the first convolution, and the last stage pooled to 4×4.
+    internal override NetworkDescription ForImageSize(NetworkDescription description, bool large)
+        => description with { DownsamplingStem = large, PooledSize = large ? LargeImagePooledSize : 0 };
 
     internal override string HeadName(NetworkDescription description, nn.Module network) => "classifier.output";
 

@@ -18,8 +18,8 @@ internal sealed class SqueezeNetFamily : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.SqueezeNet1_0] = d => Wrap(TorchVisionModel.SqueezeNet1_0, new SqueezeNet("squeezenet1_0", Version10(), d.ClassCount), d),
-            [TorchVisionModel.SqueezeNet1_1] = d => Wrap(TorchVisionModel.SqueezeNet1_1, new SqueezeNet("squeezenet1_1", Version11(), d.ClassCount), d),
+            [TorchVisionModel.SqueezeNet1_0] = d => Wrap(new SqueezeNet("squeezenet1_0", Version10(), d.ClassCount), d),
+            [TorchVisionModel.SqueezeNet1_1] = d => Wrap(new SqueezeNet("squeezenet1_1", Version11(), d.ClassCount), d),
         };
 
     internal override string HeadName(TorchVisionModel model) => "classifier.1";

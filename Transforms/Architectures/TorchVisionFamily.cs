@@ -50,8 +50,8 @@ internal abstract class TorchVisionFamily : NetworkFamily
         => $"torchvision {d.TorchVisionModel}{(d.WidthMultiplier != 1 ? $" (width {d.WidthMultiplier})" : "")} ({d.InputShape} input, {d.ClassCount} classes)";
 
     /// <summary>torchvision's own network, with its parts under their own names and the description's input standardization.</summary>
-    private protected static nn.Module<Tensor, Tensor> Wrap(TorchVisionModel model, nn.Module<Tensor, Tensor> network, NetworkDescription description)
-        => new TorchVisionNetwork(model.ToString(), network, description);
+    private protected static nn.Module<Tensor, Tensor> Wrap(nn.Module<Tensor, Tensor> network, NetworkDescription description)
+        => new TorchVisionNetwork(description.TorchVisionModel!.Value.ToString(), network, description);
 
     /// <summary>torchvision's start for batch norms: scale 1, shift 0 (what BatchNorm2d starts with anyway, set explicitly as torchvision does).</summary>
     private protected static void StartAtIdentity(TorchSharp.Modules.BatchNorm2d norm)

@@ -32,7 +32,7 @@ internal sealed class TorchVisionResNetFamily : TorchVisionFamily
     {
         var model = d.TorchVisionModel!.Value;
         var network = d.InnerWidths.Count > 0 ? NarrowResNet(model, d.ClassCount, d.InnerWidths) : torchvision(d.ClassCount);
-        return Wrap(model, network, d);
+        return Wrap(network, d);
     }
 
     private protected override bool TakesInnerWidths => true;

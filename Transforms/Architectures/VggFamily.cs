@@ -16,14 +16,14 @@ internal sealed class VggFamily : TorchVisionFamily
     private protected override IReadOnlyDictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>> Variants { get; } =
         new Dictionary<TorchVisionModel, Func<NetworkDescription, nn.Module<Tensor, Tensor>>>
         {
-            [TorchVisionModel.VGG11] = d => Wrap(TorchVisionModel.VGG11, models.vgg11(d.ClassCount), d),
-            [TorchVisionModel.VGG11BN] = d => Wrap(TorchVisionModel.VGG11BN, models.vgg11_bn(d.ClassCount), d),
-            [TorchVisionModel.VGG13] = d => Wrap(TorchVisionModel.VGG13, models.vgg13(d.ClassCount), d),
-            [TorchVisionModel.VGG13BN] = d => Wrap(TorchVisionModel.VGG13BN, models.vgg13_bn(d.ClassCount), d),
-            [TorchVisionModel.VGG16] = d => Wrap(TorchVisionModel.VGG16, models.vgg16(d.ClassCount), d),
-            [TorchVisionModel.VGG16BN] = d => Wrap(TorchVisionModel.VGG16BN, models.vgg16_bn(d.ClassCount), d),
-            [TorchVisionModel.VGG19] = d => Wrap(TorchVisionModel.VGG19, models.vgg19(d.ClassCount), d),
-            [TorchVisionModel.VGG19BN] = d => Wrap(TorchVisionModel.VGG19BN, models.vgg19_bn(d.ClassCount), d),
+            [TorchVisionModel.VGG11] = d => Wrap(models.vgg11(d.ClassCount), d),
+            [TorchVisionModel.VGG11BN] = d => Wrap(models.vgg11_bn(d.ClassCount), d),
+            [TorchVisionModel.VGG13] = d => Wrap(models.vgg13(d.ClassCount), d),
+            [TorchVisionModel.VGG13BN] = d => Wrap(models.vgg13_bn(d.ClassCount), d),
+            [TorchVisionModel.VGG16] = d => Wrap(models.vgg16(d.ClassCount), d),
+            [TorchVisionModel.VGG16BN] = d => Wrap(models.vgg16_bn(d.ClassCount), d),
+            [TorchVisionModel.VGG19] = d => Wrap(models.vgg19(d.ClassCount), d),
+            [TorchVisionModel.VGG19BN] = d => Wrap(models.vgg19_bn(d.ClassCount), d),
         };
 
     internal override string HeadName(TorchVisionModel model) => "classifier.6";
