@@ -64,6 +64,16 @@ public sealed class ModelVersionTests
     }
 
     [TestMethod]
+    public void AnImageCnnSavedBeforeFamilyConfigsLoadsAndScoresAsItDid()
+    {
+        // Saved with model version 0x00010008 (before the description named a registered family and kept its config).
+        var model = LoadAndCheckScores("imagecnn-v10008");
+        Assert.IsNull(model.Description.FamilyName);
+        Assert.IsNull(model.Description.FamilyConfig);
+        Assert.IsNull(model.Description.StochasticDepth);
+    }
+
+    [TestMethod]
     public void MeanSubtractionAugmentationAndEnsemblesSavedBeforeChecksumsLoadAndScoreAsTheyDid()
     {
         // Saved with MEANSUBT, AUGMIMGS and AVGENSMB version 0x00010001 (entries without a checksum), IMAGECNN 0x00010007.
@@ -86,8 +96,8 @@ public sealed class ModelVersionTests
         using var entry = zip.GetEntry("TransformerChain/Model.key")!.Open();
         var header = new byte[0x50];
         entry.ReadExactly(header);
-        Assert.AreEqual(0x00010008u, BitConverter.ToUInt32(header, 0x48), "version written");
-        Assert.AreEqual(0x00010008u, BitConverter.ToUInt32(header, 0x4C), "oldest reader: the first with checksummed entries");
+        Assert.AreEqual(0x00010009u, BitConverter.ToUInt32(header, 0x48), "version written");
+        Assert.AreEqual(0x00010009u, BitConverter.ToUInt32(header, 0x4C), "oldest reader: the first that reads family configs");
     }
 
     /// <summary>

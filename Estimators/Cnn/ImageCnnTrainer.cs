@@ -34,6 +34,19 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         /// </summary>
         public TorchVisionModel? TorchVisionModel { get; set; }
 
+        /// <summary>
+        /// The registered network family to train when <see cref="Architecture"/> is <see cref="CnnArchitecture.Registered"/>,
+        /// built with its default settings. Default null.
+        /// </summary>
+        public string? FamilyName { get; set; }
+
+        /// <summary>
+        /// For networks with stochastic depth (torchvision's EfficientNet and ConvNeXt): the probability that the
+        /// deepest residual block is skipped for an image while training, falling linearly to 0 for the first. In [0, 1);
+        /// null (default): the family's own (torchvision's).
+        /// </summary>
+        public double? StochasticDepth { get; set; }
+
         /// <summary>Channels per stage; null: [32, 64] for SimpleConvNet, [16, 32, 64] for ResNet.</summary>
         public int[]? Widths { get; set; }
 
@@ -123,6 +136,11 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
                 "Architecture is TorchVision but TorchVisionModel names no torchvision network.");
             Require(TorchVisionModel is null || Architecture == CnnArchitecture.TorchVision,
                 $"TorchVisionModel is set but Architecture is {(Architecture?.ToString() ?? "null")}: set Architecture = CnnArchitecture.TorchVision to train it.");
+            Require(Architecture != CnnArchitecture.Registered || !string.IsNullOrEmpty(FamilyName),
+                "Architecture is Registered but FamilyName names no family.");
+            Require(FamilyName is null || Architecture == CnnArchitecture.Registered,
+                $"FamilyName is set but Architecture is {(Architecture?.ToString() ?? "null")}: set Architecture = CnnArchitecture.Registered to train it.");
+            Require(StochasticDepth is null or (>= 0 and < 1), $"StochasticDepth must be in [0, 1), got {StochasticDepth}.");
         }
     }
 
@@ -212,5 +230,7 @@ public sealed class ImageCnnTrainer : IEstimator<ImageCnnTransformer>
         NormalizationGroups = _options.NormalizationGroups,
         CustomName = architecture == CnnArchitecture.Custom ? _options.CustomArchitectureName : null,
         TorchVisionModel = architecture == CnnArchitecture.TorchVision ? _options.TorchVisionModel : null,
+        FamilyName = architecture == CnnArchitecture.Registered ? _options.FamilyName : null,
+        StochasticDepth = _options.StochasticDepth,
     };
 }

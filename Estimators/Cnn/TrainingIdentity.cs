@@ -21,6 +21,8 @@ internal sealed class TrainingIdentity
         // Recorded only where they apply, so checkpoints of the other networks written before they were recorded still resume.
         .. (network.TorchVisionModel is { } model ? [("torchvision network", $"{model}, width {network.WidthMultiplier:R}")] : Array.Empty<(string, string)>()),
         .. (network.InnerWidths.Count > 0 ? [("inner widths", $"[{string.Join(", ", network.InnerWidths)}]")] : Array.Empty<(string, string)>()),
+        .. (network.FamilyName is { } family ? [("family", $"{family} {network.FamilyConfig?.ToString() ?? "(defaults)"}")] : Array.Empty<(string, string)>()),
+        .. (network.StochasticDepth is { } depth ? [("stochastic depth", depth.ToString("R"))] : Array.Empty<(string, string)>()),
         ("activation and normalization", $"{network.Activation}, {network.Normalization} ({network.NormalizationGroups} groups)"),
         ("dropout", network.Dropout.ToString("R")),
         ("image shape", network.InputShape.ToString()),

@@ -22,8 +22,12 @@ internal abstract class NetworkFamily
     /// <summary>The family's name, unique among the registered families.</summary>
     internal abstract string Name { get; }
 
-    /// <summary>Whether <paramref name="description"/> names a network of this family.</summary>
-    internal abstract bool Describes(NetworkDescription description);
+    /// <summary>
+    /// Whether <paramref name="description"/> names a network of this family; by default, a
+    /// <see cref="CnnArchitecture.Registered"/> description with the family's name.
+    /// </summary>
+    internal virtual bool Describes(NetworkDescription description)
+        => description.Architecture == CnnArchitecture.Registered && description.FamilyName == Name;
 
     /// <summary>The untrained network, its parameters named as the family's weights files name them.</summary>
     internal abstract nn.Module<Tensor, Tensor> Build(NetworkDescription description);
@@ -54,6 +58,9 @@ internal abstract class NetworkFamily
     /// </summary>
     internal virtual NetworkDescription ForImageSize(NetworkDescription description, bool large) => description;
 
+    /// <summary>True when the network has residual blocks that stochastic depth can skip (<see cref="NetworkDescription.StochasticDepth"/>).</summary>
+    internal virtual bool HasStochasticDepth => false;
+
     /// <summary>True when the network standardizes its input with <see cref="NetworkDescription.InputMeans"/>.</summary>
     internal virtual bool StandardizesInput => true;
 
@@ -79,6 +86,17 @@ internal abstract class NetworkFamily
     /// <summary>The description of the network once each prunable layer keeps only the given filters.</summary>
     internal virtual NetworkDescription Pruned(NetworkDescription description, IReadOnlyList<PrunableLayer> layers, IReadOnlyDictionary<string, long[]> kept)
         => description with { InnerWidths = layers.Select(l => kept[l.Name].Length).ToArray() };
+
+    /// <summary>The version of the config <see cref="WriteConfig"/> writes; raise it when the config gains a field.</summary>
+    internal virtual int ConfigVersion => 1;
+
+    /// <summary>Writes the family's own settings (<see cref="NetworkDescription.FamilyConfig"/>); nothing by default.</summary>
+    internal virtual void WriteConfig(NetworkDescription description, BinaryWriter writer)
+    {
+    }
+
+    /// <summary>Reads what <see cref="WriteConfig"/> wrote in config version <paramref name="version"/> into the description.</summary>
+    internal virtual NetworkDescription ReadConfig(NetworkDescription description, BinaryReader reader, int version) => description;
 
     /// <summary>What to tell a user whose pretrained weights do not fit the new network's shape, or null.</summary>
     internal virtual string? ShapeMismatchAdvice(NetworkDescription pretrained, NetworkDescription target) => null;

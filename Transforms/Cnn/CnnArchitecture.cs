@@ -20,6 +20,11 @@ public enum CnnArchitecture
     /// weights: see <c>PretrainedNetwork</c>.FromTorchVision.
     /// </summary>
     TorchVision,
+    /// <summary>
+    /// A network of a family registered by name (<see cref="NetworkDescription.FamilyName"/>): how architectures
+    /// beyond these are added to the library (see the design notes).
+    /// </summary>
+    Registered,
 }
 
 /// <summary>Hidden-layer non-linearity.</summary>

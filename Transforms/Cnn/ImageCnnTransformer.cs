@@ -26,14 +26,17 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
     // 0x00010006: the weights carry a SHA-256 checksum.
     // 0x00010007: the network description keeps ResNet blocks' inner widths (filter pruning).
     // 0x00010008: the whole entry is checksummed (ModelPersistence), not only the weights; the history keeps failed checkpoints.
-    // 0x00010002 to 0x00010007 models still load.
-    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010008, 0x00010002, firstChecksummedVersion: FirstVersionWithChecksummedEntry);
+    // 0x00010009: the network description names a registered family, keeps stochastic depth and the family's own config.
+    // 0x00010002 to 0x00010008 models still load.
+    internal static readonly ModelFormat ModelFormat = new("IMAGECNN", LoaderSignature, 0x00010009, 0x00010002, firstChecksummedVersion: FirstVersionWithChecksummedEntry,
+        oldestReader: FirstVersionWithFamilyConfig);
     private const uint FirstVersionWithStopMessage = 0x00010003;
     private const uint FirstVersionWithImageSizeFields = 0x00010004;
     private const uint FirstVersionWithTorchVision = 0x00010005;
     private const uint FirstVersionWithWeightsChecksum = 0x00010006;
     private const uint FirstVersionWithInnerWidths = 0x00010007;
     private const uint FirstVersionWithChecksummedEntry = 0x00010008;
+    private const uint FirstVersionWithFamilyConfig = 0x00010009;
 
     /// <summary>Rows scored per forward pass by <c>Transform</c>.</summary>
     internal const int DefaultInferenceBatchSize = 256;
@@ -163,7 +166,7 @@ public sealed class ImageCnnTransformer : RowMappingTransformer, IDisposable
             throw new InvalidDataException($"The model holds an unknown test-time augmentation {(int)views}.");
         var description = NetworkDescription.Read(reader,
             hasImageSizeFields: version >= FirstVersionWithImageSizeFields, hasTorchVisionFields: version >= FirstVersionWithTorchVision,
-            hasInnerWidths: version >= FirstVersionWithInnerWidths);
+            hasInnerWidths: version >= FirstVersionWithInnerWidths, hasFamilyConfig: version >= FirstVersionWithFamilyConfig);
         var labels = LabelKeys.Read(reader);
         var history = TrainingHistory.Read(reader, hasStopMessage: version >= FirstVersionWithStopMessage,
             hasFailedCheckpoints: version >= FirstVersionWithChecksummedEntry);

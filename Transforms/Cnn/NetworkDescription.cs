@@ -1,3 +1,5 @@
+using MLExtensions.Architectures;
+
 namespace MLExtensions;
 
 /// <summary>
@@ -80,6 +82,21 @@ public sealed record NetworkDescription
     /// </summary>
     public double WidthMultiplier { get; init; } = 1;
 
+    /// <summary>
+    /// For <see cref="CnnArchitecture.Registered"/>: the name of the registered network family that builds the network.
+    /// </summary>
+    public string? FamilyName { get; init; }
+
+    /// <summary>The family's own settings, saved and read by the family with its config version; null: none or its defaults.</summary>
+    public FamilyConfig? FamilyConfig { get; init; }
+
+    /// <summary>
+    /// For families with residual blocks that have it (EfficientNet, ConvNeXt): the probability that the deepest block
+    /// is skipped for an image while training, falling linearly to 0 for the first (stochastic depth, Huang et al.
+    /// 2016); null: the family's own default (torchvision's).
+    /// </summary>
+    public double? StochasticDepth { get; init; }
+
     internal void Write(BinaryWriter writer)
     {
         writer.Write((int)Architecture);
@@ -102,6 +119,9 @@ public sealed record NetworkDescription
         writer.Write(TorchVisionModel is { } model ? (int)model : -1);
         writer.Write(WidthMultiplier);
         WriteInts(writer, InnerWidths);
+        writer.Write(FamilyName ?? "");
+        writer.Write(StochasticDepth ?? -1);
+        FamilyConfigSection.Write(writer, this);
     }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>
@@ -109,7 +129,9 @@ public sealed record NetworkDescription
     /// <param name="hasImageSizeFields">False for models written before the input statistics, the stem and the pooled size were saved.</param>
     /// <param name="hasTorchVisionFields">False for models written before torchvision networks.</param>
     /// <param name="hasInnerWidths">False for models written before pruned ResNet blocks.</param>
-    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields, bool hasInnerWidths)
+    /// <param name="hasFamilyConfig">False for models written before registered families and their configs.</param>
+    internal static NetworkDescription Read(BinaryReader reader, bool hasImageSizeFields, bool hasTorchVisionFields, bool hasInnerWidths,
+        bool hasFamilyConfig)
     {
         var description = ReadCommon(reader);
         if (!hasImageSizeFields)
@@ -129,7 +151,17 @@ public sealed record NetworkDescription
             TorchVisionModel = model < 0 ? null : ReadEnum<TorchVisionModel>(model),
             WidthMultiplier = reader.ReadDouble(),
         };
-        return hasInnerWidths ? description with { InnerWidths = ReadInts(reader) } : description;
+        if (!hasInnerWidths)
+            return description;
+        description = description with { InnerWidths = ReadInts(reader) };
+        if (!hasFamilyConfig)
+            return description;
+        description = description with
+        {
+            FamilyName = reader.ReadString() is { Length: > 0 } family ? family : null,
+            StochasticDepth = reader.ReadDouble() is var p and >= 0 ? p : null,
+        };
+        return FamilyConfigSection.Read(reader, description);
     }
 
     private static NetworkDescription ReadCommon(BinaryReader reader) => new()
@@ -197,7 +229,8 @@ public sealed record NetworkDescription
            && NormalizationGroups == other.NormalizationGroups && CustomName == other.CustomName
            && SameValues(InputMeans, other.InputMeans) && SameValues(InputStandardDeviations, other.InputStandardDeviations)
            && DownsamplingStem == other.DownsamplingStem && PooledSize == other.PooledSize
-           && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier);
+           && TorchVisionModel == other.TorchVisionModel && WidthMultiplier.Equals(other.WidthMultiplier)
+           && FamilyName == other.FamilyName && Equals(FamilyConfig, other.FamilyConfig) && StochasticDepth == other.StochasticDepth;
 
     private static bool SameValues(IReadOnlyList<float>? a, IReadOnlyList<float>? b)
         => a is null || b is null ? a is null && b is null : a.SequenceEqual(b);

@@ -12,7 +12,10 @@ internal static class NetworkFactory
         TorchRuntime.EnsureAvailable();
         if (description.ClassCount < 2)
             throw new ArgumentException($"A classifier needs at least 2 classes, got {description.ClassCount}.");
-        var network = NetworkFamilies.Of(description).Build(description);
+        var family = NetworkFamilies.Of(description);
+        if (description.StochasticDepth is not null && !family.HasStochasticDepth)
+            throw new ArgumentException($"{family.Describe(description)} has no stochastic depth; leave StochasticDepth null for it.");
+        var network = family.Build(description);
         OneDnnConvolutionCheck.Verify(network);
         return network;
     }

@@ -13,7 +13,12 @@ namespace MLExtensions.MLNetInternals;
 internal sealed record ModelFormat
 {
     /// <param name="firstChecksummedVersion">The first version whose whole entry is checksummed (<see cref="ModelPersistence"/>).</param>
-    internal ModelFormat(string modelSignature, string loaderSignature, uint version, uint oldestReadable, uint firstChecksummedVersion)
+    /// <param name="oldestReader">
+    /// The oldest reader that understands what <paramref name="version"/> writes (null: <paramref name="firstChecksummedVersion"/>);
+    /// a release whose reader is older refuses the model as too new instead of misreading it.
+    /// </param>
+    internal ModelFormat(string modelSignature, string loaderSignature, uint version, uint oldestReadable, uint firstChecksummedVersion,
+        uint? oldestReader = null)
     {
         if (modelSignature.Length != 8)
             throw new ArgumentException($"Model signature '{modelSignature}' must be exactly 8 characters.", nameof(modelSignature));
@@ -23,6 +28,9 @@ internal sealed record ModelFormat
             throw new ArgumentException($"The first checksummed version {firstChecksummedVersion:X8} is after the version written, {version:X8}.", nameof(firstChecksummedVersion));
         (ModelSignature, LoaderSignature, Version, OldestReadable) = (modelSignature, loaderSignature, version, oldestReadable);
         FirstChecksummedVersion = firstChecksummedVersion;
+        OldestReader = oldestReader ?? firstChecksummedVersion;
+        if (OldestReader < firstChecksummedVersion || OldestReader > version)
+            throw new ArgumentException($"The oldest reader {OldestReader:X8} must be between {firstChecksummedVersion:X8} and {version:X8}.", nameof(oldestReader));
     }
 
     internal string ModelSignature { get; }
@@ -30,13 +38,14 @@ internal sealed record ModelFormat
     internal uint Version { get; }
     internal uint OldestReadable { get; }
     internal uint FirstChecksummedVersion { get; }
+    internal uint OldestReader { get; }
 
     internal VersionInfo ToVersionInfo()
     {
         // ML.NET validates the header's loader assembly name, so it must be a loadable name (never null).
-        // verReadableCur is the oldest reader that understands what this version writes: since the checksummed entry,
-        // a release that reads entries without it must refuse the model (ML.NET says it is too new) rather than misread it.
-        return new VersionInfo(ModelSignature, verWrittenCur: Version, verReadableCur: FirstChecksummedVersion,
+        // verReadableCur is the oldest reader that understands what this version writes: a release that reads entries
+        // without the checksum, or without a later field, must refuse the model (ML.NET says it is too new) rather than misread it.
+        return new VersionInfo(ModelSignature, verWrittenCur: Version, verReadableCur: OldestReader,
             verWeCanReadBack: OldestReadable, loaderAssemblyName: typeof(ModelFormat).Assembly.FullName,
             loaderSignature: LoaderSignature);
     }
