@@ -42,6 +42,12 @@ public sealed class NetworkFamiliesTests
         [TorchVision(TorchVisionModel.SqueezeNet1_0)],
         [TorchVision(TorchVisionModel.DenseNet121)],
         [TorchVision(TorchVisionModel.ShuffleNetV2_x1_0)],
+        [TorchVision(TorchVisionModel.MnasNet0_5)],
+        [TorchVision(TorchVisionModel.EfficientNetB0)],
+        [TorchVision(TorchVisionModel.EfficientNetV2S)],
+        [TorchVision(TorchVisionModel.ConvNeXtTiny)],
+        [TorchVision(TorchVisionModel.RegNetX_400MF)],
+        [TorchVision(TorchVisionModel.RegNetY_400MF)],
     ];
 
     [TestMethod]

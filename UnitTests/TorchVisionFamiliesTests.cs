@@ -31,18 +31,90 @@ public sealed class TorchVisionFamiliesTests
     [DataRow(TorchVisionModel.MnasNet0_75, "mnasnet0_75")]
     [DataRow(TorchVisionModel.MnasNet1_0, "mnasnet1_0")]
     [DataRow(TorchVisionModel.MnasNet1_3, "mnasnet1_3")]
+    [DataRow(TorchVisionModel.EfficientNetB0, "efficientnet_b0")]
+    [DataRow(TorchVisionModel.EfficientNetB1, "efficientnet_b1")]
+    [DataRow(TorchVisionModel.EfficientNetB2, "efficientnet_b2")]
+    [DataRow(TorchVisionModel.EfficientNetB3, "efficientnet_b3")]
+    [DataRow(TorchVisionModel.EfficientNetB4, "efficientnet_b4")]
+    [DataRow(TorchVisionModel.EfficientNetB5, "efficientnet_b5")]
+    [DataRow(TorchVisionModel.EfficientNetB6, "efficientnet_b6")]
+    [DataRow(TorchVisionModel.EfficientNetB7, "efficientnet_b7")]
+    [DataRow(TorchVisionModel.EfficientNetV2S, "efficientnet_v2_s")]
+    [DataRow(TorchVisionModel.EfficientNetV2M, "efficientnet_v2_m")]
+    [DataRow(TorchVisionModel.EfficientNetV2L, "efficientnet_v2_l")]
+    [DataRow(TorchVisionModel.ConvNeXtTiny, "convnext_tiny")]
+    [DataRow(TorchVisionModel.ConvNeXtSmall, "convnext_small")]
+    [DataRow(TorchVisionModel.ConvNeXtBase, "convnext_base")]
+    [DataRow(TorchVisionModel.ConvNeXtLarge, "convnext_large")]
+    [DataRow(TorchVisionModel.RegNetY_400MF, "regnet_y_400mf")]
+    [DataRow(TorchVisionModel.RegNetY_800MF, "regnet_y_800mf")]
+    [DataRow(TorchVisionModel.RegNetY_1_6GF, "regnet_y_1_6gf")]
+    [DataRow(TorchVisionModel.RegNetY_3_2GF, "regnet_y_3_2gf")]
+    [DataRow(TorchVisionModel.RegNetY_8GF, "regnet_y_8gf")]
+    [DataRow(TorchVisionModel.RegNetY_16GF, "regnet_y_16gf")]
+    [DataRow(TorchVisionModel.RegNetY_32GF, "regnet_y_32gf")]
+    [DataRow(TorchVisionModel.RegNetY_128GF, "regnet_y_128gf")]
+    [DataRow(TorchVisionModel.RegNetX_400MF, "regnet_x_400mf")]
+    [DataRow(TorchVisionModel.RegNetX_800MF, "regnet_x_800mf")]
+    [DataRow(TorchVisionModel.RegNetX_1_6GF, "regnet_x_1_6gf")]
+    [DataRow(TorchVisionModel.RegNetX_3_2GF, "regnet_x_3_2gf")]
+    [DataRow(TorchVisionModel.RegNetX_8GF, "regnet_x_8gf")]
+    [DataRow(TorchVisionModel.RegNetX_16GF, "regnet_x_16gf")]
+    [DataRow(TorchVisionModel.RegNetX_32GF, "regnet_x_32gf")]
     public void PyTorchWeightsGiveTheLogitsPyTorchGivesInBothFormats(TorchVisionModel model, string name)
+    {
+        try
+        {
+            CompareLogitsInBothFormats(model, name);
+        }
+        finally
+        {
+            TorchVisionReference.Release(name);
+        }
+    }
+
+    private static void CompareLogitsInBothFormats(TorchVisionModel model, string name)
     {
         var expected = TorchVisionReference.Logits(name);
         Assert.IsTrue(expected.abs().max().item<float>() > 0.1, "the reference logits are not trivially small");
         foreach (var extension in new[] { ".safetensors", ".pt" })
         {
-            var pretrained = PretrainedNetwork.FromTorchVision(model, TorchVisionReference.Weights(name, extension));
-            Assert.AreEqual(expected.shape[1], pretrained.Description.ClassCount, "the class count is read from the file's head");
-            using var network = pretrained.CreateNetwork();
+            var weights = TorchVisionReference.Weights(name, extension);
+            using var network = model == TorchVisionModel.RegNetY_128GF ? LoadedWithoutAPretrainedNetwork(model, weights, (int)expected.shape[1]) : Loaded(model, weights, expected);
             using var noGrad = no_grad();
             double error = TorchVisionReference.RelativeError(network.forward(TorchVisionReference.Input()), expected);
             Assert.IsTrue(error < Tolerance, $"{name}{extension}: logits differ from PyTorch's by {error:E2} of their scale");
+        }
+    }
+
+    private static nn.Module<Tensor, Tensor> Loaded(TorchVisionModel model, string weights, Tensor expected)
+    {
+        var pretrained = PretrainedNetwork.FromTorchVision(model, weights);
+        Assert.AreEqual(expected.shape[1], pretrained.Description.ClassCount, "the class count is read from the file's head");
+        return pretrained.CreateNetwork();
+    }
+
+    // RegNetY-128GF's 2.58 GB of weights exceed what a PretrainedNetwork and a model zip hold (one .NET array): that is
+    // refused by name, and the network itself is checked with the file read and loaded as FromTorchVision does.
+    private static nn.Module<Tensor, Tensor> LoadedWithoutAPretrainedNetwork(TorchVisionModel model, string weights, int classes)
+    {
+        var refused = Assert.ThrowsExactly<NotSupportedException>(() => PretrainedNetwork.FromTorchVision(model, weights));
+        TestAssert.MessageContains(refused, "RegNetY_128GF", "bytes of weights", "cannot be fine-tuned or saved");
+        var file = Pretrained.PyTorchWeightsFile.Read(weights);
+        try
+        {
+            var network = Cnn.NetworkFactory.Create(new NetworkDescription
+            {
+                Architecture = CnnArchitecture.TorchVision, TorchVisionModel = model, InputShape = new ImageShape(3, 64, 64), ClassCount = classes,
+            });
+            network.load_state_dict(Pretrained.StateDictMatch.Align(file, network, model.ToString(), weights), strict: true);
+            network.eval();
+            return network;
+        }
+        finally
+        {
+            foreach (var tensor in file.Values)
+                tensor.Dispose();
         }
     }
 
@@ -51,23 +123,29 @@ public sealed class TorchVisionFamiliesTests
     // at 1e-4 it needs the 2,000 images to be well above chance. DenseNet's 120 small convolutions make it the slow one.
     // MNASNet's batch norms keep TensorFlow's momentum (0.0003): after 126 steps their running statistics have moved
     // 4 % of the way from their start, so its evaluation-mode scores are at chance although it learns (38 % training
-    // accuracy at 4e-3); that is torchvision's network, and the guide says so.
+    // accuracy at 4e-3); that is torchvision's network, and the guide says so. EfficientNet-B0 on 500 images reached
+    // 20 % training accuracy but scored at chance in evaluation mode (as on 1,000 images at 4e-3, and RegNetY-400MF on
+    // 500 at 29 %); on 2,000 both are well
+    // above. ConvNeXt-Tiny's 7×7 depthwise convolutions make it the slowest per image, so it trains on 250.
     [DataRow(TorchVisionModel.SqueezeNet1_0, "squeezenet1_0", 28, 1e-4, 2000, 0.3)]
     [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1", 28, 1e-4, 2000, 0.3)]
     [DataRow(TorchVisionModel.DenseNet121, "densenet121", 32, 1e-3, 500, 0.3)]
     [DataRow(TorchVisionModel.ShuffleNetV2_x0_5, "shufflenet_v2_x0_5", 32, 1e-3, 2000, 0.3)]
     [DataRow(TorchVisionModel.MnasNet0_5, "mnasnet0_5", 32, 4e-3, 2000, 0.0)]
     [DataRow(TorchVisionModel.ResNet18, "resnet18", 28, 1e-3, 500, 0.3)]
+    [DataRow(TorchVisionModel.EfficientNetB0, "efficientnet_b0", 32, 1e-3, 2000, 0.3)]
+    [DataRow(TorchVisionModel.ConvNeXtTiny, "convnext_tiny", 32, 1e-3, 250, 0.3)]
+    [DataRow(TorchVisionModel.RegNetY_400MF, "regnet_y_400mf", 32, 1e-3, 2000, 0.3)]
     public void TrainsFromScratchReloadsInAFreshProcessAndLoadsStrictlyIntoPyTorch(TorchVisionModel model, string name, int side, double learningRate,
         int images, double minimumTestAccuracy)
     {
-        // 500 or 2,000 of the subset's coloured 28×28 images (enlarged to 32×32 for networks that downsample 32×),
-        // standardized per channel (SubtractMean), as a user would feed float vectors; its 1,000 test images.
+        // 250 to 2,000 of the subset's coloured 28×28 images (enlarged to 32×32 for networks that downsample 32×),
+        // standardized per channel (SubtractMean), as a user would feed float vectors; 500 of its test images.
         var ml = new MLContext(seed: 1);
         var subset = ml.Data.LoadFashionMnist(FashionMnistSource.EmbeddedSubset);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ColourFashionMnist.InColour(ml, subset.Train, side));
         var train = keys.Transform(ml.Data.TakeRows(ml.Data.ShuffleRows(ColourFashionMnist.InColour(ml, subset.Train, side), seed: 1), images));
-        var test = keys.Transform(ColourFashionMnist.InColour(ml, subset.Test, side));
+        var test = keys.Transform(ml.Data.TakeRows(ColourFashionMnist.InColour(ml, subset.Test, side), 500));
         var normalizer = ml.Transforms.SubtractMean("Features", divideByStd: true).Fit(train);
         train = normalizer.Transform(train);
         test = normalizer.Transform(test);
@@ -80,7 +158,7 @@ public sealed class TorchVisionFamiliesTests
         TestContext.WriteLine($"{model}: {accuracy:P1} test accuracy after 2 epochs from scratch");
         var trainAccuracy = trained.History.Epochs[^1].TrainAccuracy;
         TestContext.WriteLine($"{model}: {trainAccuracy:P1} training accuracy in the second epoch");
-        // Twice chance: on 2,000 images the standard error at chance is 0.7 points. (Dropout lowers this figure.)
+        // Twice chance: on 2,000 images the standard error at chance is 0.7 points, 1.9 on 250. (Dropout lowers this figure.)
         Assert.IsTrue(trainAccuracy > 0.2, $"{model} from scratch: {trainAccuracy:P1} training accuracy in the second epoch (chance: 10 %)");
         Assert.IsTrue(accuracy > minimumTestAccuracy, $"{model} from scratch: {accuracy:P1} test accuracy after 2 epochs (chance: 10 %)");
 
@@ -96,13 +174,14 @@ public sealed class TorchVisionFamiliesTests
             ours = trained.Network.forward(TorchVisionReference.Input());
         var weights = Path.Combine(directory, $"{name}-{Guid.NewGuid():N}.safetensors");
         trained.ExportWeights(weights);
-        double error = TorchVisionReference.RelativeError(TorchVisionReference.LogitsOfLoaded(name, weights), ours);
-        Assert.IsTrue(error < Tolerance, $"PyTorch's logits with the exported weights differ from ours by {error:E2} of their scale");
+        TorchVisionReference.AssertSameLogits(ours, TorchVisionReference.LogitsOfLoaded(name, weights), Tolerance, "the exported weights in PyTorch");
     }
 
     [TestMethod]
     [DataRow(TorchVisionModel.SqueezeNet1_1, "squeezenet1_1", "classifier.1.")]
     [DataRow(TorchVisionModel.ShuffleNetV2_x0_5, "shufflenet_v2_x0_5", "fc.")]
+    [DataRow(TorchVisionModel.EfficientNetB0, "efficientnet_b0", "classifier.1.")]
+    [DataRow(TorchVisionModel.RegNetY_400MF, "regnet_y_400mf", "fc.")]
     public void FineTuningFromPyTorchWeightsFreezesOrTrainsWhatTheStrategySays(TorchVisionModel model, string name, string head)
     {
         var pretrained = PretrainedNetwork.FromTorchVision(model, TorchVisionReference.Weights(name, ".safetensors"));

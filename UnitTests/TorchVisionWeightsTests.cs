@@ -50,9 +50,7 @@ public sealed class TorchVisionWeightsTests
         {
             var path = Path.Combine(directory, $"exported-{Guid.NewGuid():N}{extension}");
             model.ExportWeights(path);
-            var theirs = TorchVisionReference.LogitsOfLoaded("resnet18", path);
-            double error = TorchVisionReference.RelativeError(theirs, ours);
-            Assert.IsTrue(error < Tolerance, $"{extension}: PyTorch's logits with our exported weights differ from ours by {error:E2} of their scale");
+            TorchVisionReference.AssertSameLogits(ours, TorchVisionReference.LogitsOfLoaded("resnet18", path), Tolerance, $"{extension}: our exported weights in PyTorch");
         }
         using var original = pretrained.CreateNetwork();
         using (no_grad())

@@ -125,7 +125,7 @@ public sealed class PretrainedNetwork
                 Architecture = CnnArchitecture.TorchVision,
                 TorchVisionModel = model,
                 WidthMultiplier = widthMultiplier,
-                InputShape = new ImageShape(3, family.PretrainedInput.Size, family.PretrainedInput.Size),
+                InputShape = new ImageShape(3, family.PretrainedInput(model).Size, family.PretrainedInput(model).Size),
                 ClassCount = file.TryGetValue(family.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionFamily.ImageNetClasses,
             };
             if (classNames is not null && classNames.Count != description.ClassCount)
@@ -133,9 +133,7 @@ public sealed class PretrainedNetwork
             using var network = NetworkFactory.Create(description);
             var aligned = StateDictMatch.Align(file, network, Describe(description), $"The weights file '{weightsPath}'");
             network.load_state_dict(aligned, strict: true);
-            using var buffer = new MemoryStream();
-            network.save(buffer);
-            return new PretrainedNetwork(description, buffer.ToArray(), $"the weights file '{weightsPath}'", classNames?.ToArray());
+            return new PretrainedNetwork(description, WeightsFormat.ToBytes(network, Describe(description)), $"the weights file '{weightsPath}'", classNames?.ToArray());
         }
         finally
         {

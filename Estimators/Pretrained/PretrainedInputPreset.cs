@@ -27,7 +27,7 @@ internal sealed class PretrainedInputPreset
 
     internal static PretrainedInputPreset For(NetworkDescription pretrained, DataViewSchema schema, string featureColumnName)
     {
-        var preset = NetworkFamilies.Of(pretrained).PretrainedInput;
+        var preset = NetworkFamilies.Of(pretrained).PretrainedInput(pretrained);
         if (preset is null || schema.GetColumnOrNull(featureColumnName) is not { } column)
             return new PretrainedInputPreset(preset, false, false);
         bool images = ImageColumn.HasBytes(column);
@@ -41,7 +41,7 @@ internal sealed class PretrainedInputPreset
     /// <see cref="ApplyTo"/> gives them for images of unknown size.
     /// </summary>
     internal static T WithDefaultSize<T>(NetworkDescription pretrained, T options) where T : CnnTrainingOptions
-        => NetworkFamilies.Of(pretrained).PretrainedInput is { } preset ? new PretrainedInputPreset(preset, true, true).ApplyTo(options) : options;
+        => NetworkFamilies.Of(pretrained).PretrainedInput(pretrained) is { } preset ? new PretrainedInputPreset(preset, true, true).ApplyTo(options) : options;
 
     /// <summary>The options with the preset's input size (e.g. 3×224×224) when the images' size is unknown and none is set.</summary>
     internal T ApplyTo<T>(T options) where T : CnnTrainingOptions

@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer [--budgets 3,10,30] [--pretrain-epochs 5] [--draws 3] [--architecture ResNet]   (fine-tuning strategies)
 //   dotnet run -c Release --project Examples/Benchmarks -- --transfer --architecture TorchVision [--budgets 3,10] [--pretrain-epochs 3]   (the same with torchvision's ResNet-18, weights via .safetensors)
 //   dotnet run -c Release --project Examples/Benchmarks -- --torchvision-speed [--steps 6]   (ResNet-18 training step and inference images/s at 96×96 and 224×224)
+//   dotnet run -c Release --project Examples/Benchmarks -- --families [--networks resnet18,efficientnet_b0] [--family-steps 3]   (one network per torchvision family at 224×224: parameters, multiply-adds, train/infer images/s next to Debian's PyTorch)
 //   dotnet run -c Release --project Examples/Benchmarks -- --search [--trial-log FILE]   (hyperparameter search from the main job's options, then the best trained like the main job)
 //   dotnet run -c Release --project Examples/Benchmarks -- --soak [--rounds 20]   (uptime: Fit + 10,000 PredictionEngine calls per round, RSS growth, latency)
 //   dotnet run -c Release --project Examples/Benchmarks -- --fit-cycles [--rounds 20] [--no-gc]   (Fit + Dispose cycles in one process: RSS growth)
@@ -62,6 +63,9 @@ int photoSize = 128;
 int accuracyEpochs = 0, testPhotos = 2000;
 int[] accuracySeeds = [1];
 bool accuracyOnly = false, torchVisionSpeed = false, searchOnly = false, soak = false, fitCycles = false, fitCyclesWithoutGc = false, distillOnly = false, pruneOnly = false;
+bool familiesOnly = false;
+string[]? familyNetworks = null;
+int familySteps = 3;
 bool recipeOnly = false, ablation = false, versusPyTorch = false, allocatorOnly = false, loopGuard = false, limitsOnly = false, threadsOnly = false;
 int[] threadCounts = [1, 2];
 string[] speedWorkloads = ["simple", "resnet20", "recipe", "photo", "resnet18"], mallocSettings = ["earlier", "library", "opt-out"];
@@ -102,6 +106,9 @@ for (int i = 0; i < args.Length; i++)
         case "--prune": pruneOnly = true; break;
         case "--recipe": recipeOnly = true; break;
         case "--versus-pytorch": versusPyTorch = true; break;
+        case "--families": familiesOnly = true; break;
+        case "--networks": familyNetworks = args[++i].Split(','); break;
+        case "--family-steps": familySteps = int.Parse(args[++i]); break;
         case "--allocator": allocatorOnly = true; break;
         case "--loop-guard": loopGuard = true; break;
         case "--with-untuned-loop": break;
@@ -186,6 +193,11 @@ if (photosChild is not null)
         PhotoFolderBenchmark.RunAccuracyChild(photoFolder!, photoTestFolder!, photoSize, epochsOption ?? 1, accuracySeeds[0]);
     else
         PhotoFolderBenchmark.RunChild(photosChild, photoFolder!, photoSize, epochsOption ?? 1, photoBudget);
+    return 0;
+}
+if (familiesOnly)
+{
+    FamiliesBenchmark.Run(new(python, "Examples/Benchmarks/torchvision_speed.py", Size: 224, Steps: familySteps), familyNetworks);
     return 0;
 }
 var ml = new MLContext(seed);

@@ -25,6 +25,10 @@ internal sealed class DenseNetFamily : TorchVisionFamily
             [TorchVisionModel.DenseNet201] = d => Wrap(new DenseNet("densenet201", 32, [6, 12, 48, 32], 64, d.ClassCount), d),
         };
 
+    // The stem's convolution and max pooling take 29 pixels to 8, which its three transitions' unpadded 2×2 average
+    // poolings take to 1; 28 would end at 0.
+    internal override int MinimumImageSide(NetworkDescription description) => 29;
+
     internal override string HeadName(TorchVisionModel model) => "classifier";
 
     internal override IReadOnlyList<NetworkStage> Stages(NetworkDescription description, nn.Module network) =>

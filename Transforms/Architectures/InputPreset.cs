@@ -8,4 +8,7 @@ internal sealed record InputPreset(int Size, IReadOnlyList<float> Means, IReadOn
 {
     /// <summary>torchvision's ImageNet classifiers: 224×224, ImageNet's channel statistics.</summary>
     internal static readonly InputPreset ImageNet = new(224, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+
+    /// <summary>ImageNet's statistics at another size (networks whose weights were evaluated on larger crops).</summary>
+    internal static InputPreset ImageNetAt(int size) => ImageNet with { Size = size };
 }

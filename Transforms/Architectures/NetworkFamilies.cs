@@ -21,6 +21,9 @@ internal static class NetworkFamilies
         new DenseNetFamily(),
         new ShuffleNetV2Family(),
         new MnasNetFamily(),
+        new EfficientNetFamily(),
+        new ConvNeXtFamily(),
+        new RegNetFamily(),
     ];
 
     internal static IReadOnlyList<NetworkFamily> All => Volatile.Read(ref _registered);

@@ -43,8 +43,8 @@ internal abstract class NetworkFamily
     /// <summary>The network in words, for logs and errors, e.g. "torchvision ResNet18 ([3, 224, 224] input, 10 classes)".</summary>
     internal abstract string Describe(NetworkDescription description);
 
-    /// <summary>The preprocessing the family's published weights expect; null when the family has none.</summary>
-    internal virtual InputPreset? PretrainedInput => null;
+    /// <summary>The preprocessing the published weights of <paramref name="description"/>'s network expect; null when there are none.</summary>
+    internal virtual InputPreset? PretrainedInput(NetworkDescription description) => null;
 
     /// <summary>
     /// True when <c>ImageCnn</c>'s initialization options (<c>Initialization</c>, <c>ZeroInitializeLastLayer</c>)
@@ -57,6 +57,9 @@ internal abstract class NetworkFamily
     /// 64×64), such as torchvision's downsampling stem; unchanged for families with one layout for every size.
     /// </summary>
     internal virtual NetworkDescription ForImageSize(NetworkDescription description, bool large) => description;
+
+    /// <summary>The smallest image side the network takes (networks whose strided layers do not pad run out of pixels below it).</summary>
+    internal virtual int MinimumImageSide(NetworkDescription description) => 1;
 
     /// <summary>True when the network has residual blocks that stochastic depth can skip (<see cref="NetworkDescription.StochasticDepth"/>).</summary>
     internal virtual bool HasStochasticDepth => false;

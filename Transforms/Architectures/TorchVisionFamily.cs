@@ -44,7 +44,10 @@ internal abstract class TorchVisionFamily : NetworkFamily
     /// <summary>The classifier layer's module name, which also tells a weights file's class count.</summary>
     internal abstract string HeadName(TorchVisionModel model);
 
-    internal override InputPreset PretrainedInput => InputPreset.ImageNet;
+    internal override InputPreset PretrainedInput(NetworkDescription description) => PretrainedInput(description.TorchVisionModel!.Value);
+
+    /// <summary>The input <paramref name="model"/>'s ImageNet weights were evaluated at: by default torchvision's 224×224.</summary>
+    internal virtual InputPreset PretrainedInput(TorchVisionModel model) => InputPreset.ImageNet;
 
     internal override string Describe(NetworkDescription d)
         => $"torchvision {d.TorchVisionModel}{(d.WidthMultiplier != 1 ? $" (width {d.WidthMultiplier})" : "")} ({d.InputShape} input, {d.ClassCount} classes)";

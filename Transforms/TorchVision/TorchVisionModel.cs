@@ -74,4 +74,64 @@ public enum TorchVisionModel
     MnasNet1_0,
     /// <summary>MNASNet 1.3 (6.3 M).</summary>
     MnasNet1_3,
+    /// <summary>EfficientNet-B0 (5.3 M; MBConv blocks with squeeze-and-excitation, SiLU, stochastic depth).</summary>
+    EfficientNetB0,
+    /// <summary>EfficientNet-B1 (7.8 M; weights evaluated at 240×240).</summary>
+    EfficientNetB1,
+    /// <summary>EfficientNet-B2 (9.1 M; 288×288).</summary>
+    EfficientNetB2,
+    /// <summary>EfficientNet-B3 (12.2 M; 300×300).</summary>
+    EfficientNetB3,
+    /// <summary>EfficientNet-B4 (19.3 M; 380×380).</summary>
+    EfficientNetB4,
+    /// <summary>EfficientNet-B5 (30.4 M; 456×456).</summary>
+    EfficientNetB5,
+    /// <summary>EfficientNet-B6 (43.0 M; 528×528).</summary>
+    EfficientNetB6,
+    /// <summary>EfficientNet-B7 (66.3 M; 600×600).</summary>
+    EfficientNetB7,
+    /// <summary>EfficientNetV2-S (21.5 M; fused MBConv in the early stages; 384×384).</summary>
+    EfficientNetV2S,
+    /// <summary>EfficientNetV2-M (54.1 M; 480×480).</summary>
+    EfficientNetV2M,
+    /// <summary>EfficientNetV2-L (118.5 M; 480×480).</summary>
+    EfficientNetV2L,
+    /// <summary>ConvNeXt-Tiny (28.6 M; depthwise 7×7, layer norm, layer scale, stochastic depth).</summary>
+    ConvNeXtTiny,
+    /// <summary>ConvNeXt-Small (50.2 M).</summary>
+    ConvNeXtSmall,
+    /// <summary>ConvNeXt-Base (88.6 M).</summary>
+    ConvNeXtBase,
+    /// <summary>ConvNeXt-Large (197.8 M).</summary>
+    ConvNeXtLarge,
+    /// <summary>RegNetY-400MF (4.3 M; grouped bottlenecks with squeeze-and-excitation).</summary>
+    RegNetY_400MF,
+    /// <summary>RegNetY-800MF (6.4 M).</summary>
+    RegNetY_800MF,
+    /// <summary>RegNetY-1.6GF (11.2 M).</summary>
+    RegNetY_1_6GF,
+    /// <summary>RegNetY-3.2GF (19.4 M).</summary>
+    RegNetY_3_2GF,
+    /// <summary>RegNetY-8GF (39.4 M).</summary>
+    RegNetY_8GF,
+    /// <summary>RegNetY-16GF (83.6 M).</summary>
+    RegNetY_16GF,
+    /// <summary>RegNetY-32GF (145.0 M).</summary>
+    RegNetY_32GF,
+    /// <summary>RegNetY-128GF (644.8 M; torchvision publishes only SWAG weights for it, evaluated at 384×384).</summary>
+    RegNetY_128GF,
+    /// <summary>RegNetX-400MF (5.5 M; grouped bottlenecks).</summary>
+    RegNetX_400MF,
+    /// <summary>RegNetX-800MF (7.3 M).</summary>
+    RegNetX_800MF,
+    /// <summary>RegNetX-1.6GF (9.2 M).</summary>
+    RegNetX_1_6GF,
+    /// <summary>RegNetX-3.2GF (15.3 M).</summary>
+    RegNetX_3_2GF,
+    /// <summary>RegNetX-8GF (39.6 M).</summary>
+    RegNetX_8GF,
+    /// <summary>RegNetX-16GF (54.3 M).</summary>
+    RegNetX_16GF,
+    /// <summary>RegNetX-32GF (107.8 M).</summary>
+    RegNetX_32GF,
 }
