@@ -105,7 +105,8 @@ public sealed class PretrainedNetwork
     /// A torchvision network with weights saved by PyTorch: a <c>.safetensors</c> file (preferred: no code runs while
     /// reading it) or <c>torch.save(model.state_dict(), path)</c>'s file; the format is told from the file's content.
     /// The class count is read from the file's classifier (1000 for ImageNet weights). Every parameter and buffer of
-    /// the architecture must be in the file with the same shape, or this throws naming the first that differs.
+    /// the architecture must be in the file with the same shape, or this throws naming the first that differs. Parts
+    /// used only in the original training that the network leaves out (GoogLeNet's auxiliary classifiers) are skipped.
     /// </summary>
     /// <param name="model">The architecture the weights were saved from.</param>
     /// <param name="weightsPath">The weights file.</param>
@@ -120,6 +121,11 @@ public sealed class PretrainedNetwork
         try
         {
             var family = NetworkFamilies.Of(model);
+            foreach (var name in file.Keys.Where(family.IsTrainingOnlyWeight).ToList())
+            {
+                file[name].Dispose();
+                file.Remove(name);
+            }
             var description = new NetworkDescription
             {
                 Architecture = CnnArchitecture.TorchVision,

@@ -32,6 +32,7 @@ internal static class FamiliesBenchmark
         (TorchVisionModel.EfficientNetB0, "efficientnet_b0"),
         (TorchVisionModel.ConvNeXtTiny, "convnext_tiny"),
         (TorchVisionModel.RegNetY_400MF, "regnet_y_400mf"),
+        (TorchVisionModel.GoogLeNet, "googlenet"),
     ];
 
     internal static void Run(Settings settings, IReadOnlyList<string>? only = null)
@@ -103,16 +104,7 @@ internal static class FamiliesBenchmark
     {
         string[] arguments = [settings.Script, name, "--size", $"{settings.Size}", "--steps", $"{settings.Steps}",
                               "--train-batch", $"{settings.TrainBatch}", "--infer-batch", $"{settings.InferBatch}"];
-        var start = new ProcessStartInfo(settings.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
-        var errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{settings.Python} {string.Join(' ', arguments)} failed ({process.ExitCode}): {errors.Result}");
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        using var json = PythonScript.RunForJson(settings.Python, arguments);
         var root = json.RootElement;
         return new(root.GetProperty("parameters").GetInt64(), root.GetProperty("multiply_adds").GetInt64(),
                    root.GetProperty("train_images_per_s").GetDouble(), root.GetProperty("infer_images_per_s").GetDouble());

@@ -70,15 +70,7 @@ internal static class VersusPyTorchBenchmark
                                            "--epochs", settings.Epochs.ToString(CultureInfo.InvariantCulture), "--precision", "bf16" };
         if (settings.DataDirectory is { } directory)
             arguments.AddRange(["--data", directory]);
-        var start = new ProcessStartInfo(settings.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        arguments.ForEach(start.ArgumentList.Add);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {settings.Python}.");
-        var errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{settings.Python} {string.Join(' ', arguments)} failed ({process.ExitCode}): {errors.Result}");
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        using var json = PythonScript.RunForJson(settings.Python, arguments);
         var root = json.RootElement;
         return new(root.GetProperty("train_images_per_second").GetDouble(), root.GetProperty("inference_images_per_second").GetDouble(),
                    root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("framework").GetString() ?? "PyTorch");

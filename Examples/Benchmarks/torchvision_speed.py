@@ -52,9 +52,9 @@ def main():
     parser.add_argument("--classes", type=int, default=1000)
     args = parser.parse_args()
     torch.manual_seed(1)
-    network = getattr(torchvision.models, args.name)(num_classes=args.classes)
-    if hasattr(network, "aux_logits"):
-        network.aux_logits = False
+    # Without the auxiliary classifiers that only their original training used, as MLExtensions builds them.
+    options = {"aux_logits": False} if args.name in ("googlenet", "inception_v3") else {}
+    network = getattr(torchvision.models, args.name)(num_classes=args.classes, **options)
     parameters = sum(p.numel() for p in network.parameters())
     macs = multiply_adds(network, args.size)
 

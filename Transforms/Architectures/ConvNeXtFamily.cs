@@ -91,25 +91,14 @@ internal sealed class ConvNeXtFamily : TorchVisionFamily
             avgpool = AdaptiveAvgPool2d(1);
             classifier = Sequential(("0", Norm(widths[^1])), ("1", Flatten(1)), ("2", Linear(widths[^1], description.ClassCount)));
             RegisterComponents();
-            Initialize();
+            // torchvision's: truncated-normal (std 0.02) convolutions and linear layers, zero biases; norms at 1 and 0.
+            Initialize(this, convolution => StartTruncated(convolution.weight, convolution.bias!), linear => StartTruncated(linear.weight, linear.bias!));
         }
 
-        // torchvision's: truncated-normal (std 0.02) convolutions and linear layers, zero biases; norms at 1 and 0.
-        private void Initialize()
+        private static void StartTruncated(Tensor weight, Tensor bias)
         {
-            using var noGrad = no_grad();
-            foreach (var module in modules())
-                switch (module)
-                {
-                    case TorchSharp.Modules.Conv2d convolution:
-                        TruncatedNormal.Fill(convolution.weight, std: 0.02);
-                        init.zeros_(convolution.bias!);
-                        break;
-                    case TorchSharp.Modules.Linear linear:
-                        TruncatedNormal.Fill(linear.weight, std: 0.02);
-                        init.zeros_(linear.bias!);
-                        break;
-                }
+            TruncatedNormal.Fill(weight, std: 0.02);
+            init.zeros_(bias);
         }
 
         public override Tensor forward(Tensor input)

@@ -118,20 +118,7 @@ internal sealed class DenseNetFamily : TorchVisionFamily
             classifier = Linear(channels, classes);
             RegisterComponents();
             // torchvision's initialization: Kaiming-normal convolutions, unit batch norms, zero linear bias.
-            using var noGrad = no_grad();
-            foreach (var module in modules())
-                switch (module)
-                {
-                    case TorchSharp.Modules.Conv2d convolution:
-                        init.kaiming_normal_(convolution.weight);
-                        break;
-                    case TorchSharp.Modules.BatchNorm2d norm:
-                        StartAtIdentity(norm);
-                        break;
-                    case TorchSharp.Modules.Linear linear:
-                        init.zeros_(linear.bias!);
-                        break;
-                }
+            Initialize(this, convolution => init.kaiming_normal_(convolution.weight), linear => init.zeros_(linear.bias!));
         }
 
         public override Tensor forward(Tensor input)

@@ -171,30 +171,19 @@ internal sealed class EfficientNetFamily : TorchVisionFamily
             avgpool = AdaptiveAvgPool2d(1);
             classifier = Sequential(("0", Dropout(dropout)), ("1", Linear(lastChannels, description.ClassCount)));
             RegisterComponents();
-            Initialize();
-        }
-
-        // torchvision's: Kaiming-normal (fan out) convolutions, unit batch norms, a uniform ±1/√outputs classifier, zero biases.
-        private void Initialize()
-        {
-            using var noGrad = no_grad();
-            foreach (var module in modules())
-                switch (module)
+            // torchvision's: Kaiming-normal (fan out) convolutions, unit batch norms, a uniform ±1/√outputs classifier, zero biases.
+            Initialize(this,
+                convolution =>
                 {
-                    case TorchSharp.Modules.Conv2d convolution:
-                        init.kaiming_normal_(convolution.weight, mode: init.FanInOut.FanOut);
-                        if (convolution.bias is { } bias)
-                            init.zeros_(bias);
-                        break;
-                    case TorchSharp.Modules.BatchNorm2d batchNorm:
-                        StartAtIdentity(batchNorm);
-                        break;
-                    case TorchSharp.Modules.Linear linear:
-                        double range = 1 / Math.Sqrt(linear.out_features);
-                        init.uniform_(linear.weight, -range, range);
-                        init.zeros_(linear.bias!);
-                        break;
-                }
+                    init.kaiming_normal_(convolution.weight, mode: init.FanInOut.FanOut);
+                    if (convolution.bias is { } bias)
+                        init.zeros_(bias);
+                },
+                linear =>
+                {
+                    init.uniform_(linear.weight, -1 / Math.Sqrt(linear.out_features), 1 / Math.Sqrt(linear.out_features));
+                    init.zeros_(linear.bias!);
+                });
         }
 
         public override Tensor forward(Tensor input)

@@ -91,21 +91,13 @@ internal sealed class MnasNetFamily : TorchVisionFamily
             RegisterComponents();
             // torchvision's initialization: Kaiming-normal (fan out) convolutions, unit batch norms, a Kaiming-uniform
             // (fan out, sigmoid gain) classifier, zero biases.
-            using var noGrad = no_grad();
-            foreach (var module in modules())
-                switch (module)
+            Initialize(this,
+                convolution => init.kaiming_normal_(convolution.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU),
+                linear =>
                 {
-                    case TorchSharp.Modules.Conv2d convolution:
-                        init.kaiming_normal_(convolution.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
-                        break;
-                    case TorchSharp.Modules.BatchNorm2d norm:
-                        StartAtIdentity(norm);
-                        break;
-                    case TorchSharp.Modules.Linear linear:
-                        init.kaiming_uniform_(linear.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.Sigmoid);
-                        init.zeros_(linear.bias!);
-                        break;
-                }
+                    init.kaiming_uniform_(linear.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.Sigmoid);
+                    init.zeros_(linear.bias!);
+                });
         }
 
         public override Tensor forward(Tensor input)

@@ -24,6 +24,7 @@ internal static class NetworkFamilies
         new EfficientNetFamily(),
         new ConvNeXtFamily(),
         new RegNetFamily(),
+        new GoogLeNetFamily(),
     ];
 
     internal static IReadOnlyList<NetworkFamily> All => Volatile.Read(ref _registered);

@@ -58,6 +58,12 @@ internal abstract class NetworkFamily
     /// </summary>
     internal virtual NetworkDescription ForImageSize(NetworkDescription description, bool large) => description;
 
+    /// <summary>
+    /// Whether a weights file's entry belongs to a part the network leaves out because it serves only the original
+    /// training (GoogLeNet's auxiliary classifiers); such entries are dropped when a file is read.
+    /// </summary>
+    internal virtual bool IsTrainingOnlyWeight(string name) => false;
+
     /// <summary>The smallest image side the network takes (networks whose strided layers do not pad run out of pixels below it).</summary>
     internal virtual int MinimumImageSide(NetworkDescription description) => 1;
 

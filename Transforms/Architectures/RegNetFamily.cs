@@ -111,28 +111,14 @@ internal sealed class RegNetFamily : TorchVisionFamily
             avgpool = AdaptiveAvgPool2d(1);
             fc = Linear(width, description.ClassCount);
             RegisterComponents();
-            Initialize();
-        }
-
-        // torchvision's ResNet-style start: convolutions normal with std √(2 / fan out), unit batch norms, a std-0.01 classifier.
-        private void Initialize()
-        {
-            using var noGrad = no_grad();
-            foreach (var module in modules())
-                switch (module)
+            // torchvision's ResNet-style start: convolutions normal with std √(2 / fan out), unit batch norms, a std-0.01 classifier.
+            Initialize(this,
+                convolution => init.normal_(convolution.weight, 0, Math.Sqrt(2.0 / (convolution.weight.shape[0] * convolution.weight.shape[2] * convolution.weight.shape[3]))),
+                linear =>
                 {
-                    case TorchSharp.Modules.Conv2d convolution:
-                        var shape = convolution.weight.shape;
-                        init.normal_(convolution.weight, 0, Math.Sqrt(2.0 / (shape[0] * shape[2] * shape[3])));
-                        break;
-                    case TorchSharp.Modules.BatchNorm2d norm:
-                        StartAtIdentity(norm);
-                        break;
-                    case TorchSharp.Modules.Linear linear:
-                        init.normal_(linear.weight, 0, 0.01);
-                        init.zeros_(linear.bias!);
-                        break;
-                }
+                    init.normal_(linear.weight, 0, 0.01);
+                    init.zeros_(linear.bias!);
+                });
         }
 
         public override Tensor forward(Tensor input)

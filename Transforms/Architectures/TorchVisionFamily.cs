@@ -56,6 +56,28 @@ internal abstract class TorchVisionFamily : NetworkFamily
     private protected static nn.Module<Tensor, Tensor> Wrap(nn.Module<Tensor, Tensor> network, NetworkDescription description)
         => new TorchVisionNetwork(description.TorchVisionModel!.Value.ToString(), network, description);
 
+    /// <summary>
+    /// Starts a network's layers as its torchvision builder does: each convolution and linear layer by the given rule,
+    /// each batch norm at scale 1 and shift 0.
+    /// </summary>
+    private protected static void Initialize(nn.Module network, Action<TorchSharp.Modules.Conv2d> convolution, Action<TorchSharp.Modules.Linear> linear)
+    {
+        using var noGrad = no_grad();
+        foreach (var module in network.modules())
+            switch (module)
+            {
+                case TorchSharp.Modules.Conv2d layer:
+                    convolution(layer);
+                    break;
+                case TorchSharp.Modules.BatchNorm2d norm:
+                    StartAtIdentity(norm);
+                    break;
+                case TorchSharp.Modules.Linear layer:
+                    linear(layer);
+                    break;
+            }
+    }
+
     /// <summary>torchvision's start for batch norms: scale 1, shift 0 (what BatchNorm2d starts with anyway, set explicitly as torchvision does).</summary>
     private protected static void StartAtIdentity(TorchSharp.Modules.BatchNorm2d norm)
     {

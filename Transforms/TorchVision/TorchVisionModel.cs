@@ -134,4 +134,6 @@ public enum TorchVisionModel
     RegNetX_16GF,
     /// <summary>RegNetX-32GF (107.8 M).</summary>
     RegNetX_32GF,
+    /// <summary>GoogLeNet (6.6 M; Inception modules; built without the auxiliary classifiers its original training used).</summary>
+    GoogLeNet,
 }

@@ -45,6 +45,9 @@ NETWORKS = {
     **{f"regnet_{s}": (lambda s=s: getattr(torchvision.models, f"regnet_{s}")(num_classes=10))
        for s in ["y_400mf", "y_800mf", "y_1_6gf", "y_3_2gf", "y_8gf", "y_16gf", "y_32gf", "y_128gf",
                  "x_400mf", "x_800mf", "x_1_6gf", "x_3_2gf", "x_8gf", "x_16gf", "x_32gf"]},
+    # Without the auxiliary classifiers, as MLExtensions builds it; with them, as torchvision's own files come.
+    "googlenet": lambda: torchvision.models.googlenet(num_classes=10, aux_logits=False, init_weights=True),
+    "googlenet_aux": lambda: torchvision.models.googlenet(num_classes=10, aux_logits=True, init_weights=True),
 }
 # Written only when a test asks for them (hundreds of MB each), and deleted by it afterwards.
 LARGE = {"efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "efficientnet_v2_m", "efficientnet_v2_l",
