@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using MLExtensions;
 using MLExtensions.Cnn;
 using static TorchSharp.torch;
