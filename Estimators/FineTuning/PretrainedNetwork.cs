@@ -40,9 +40,8 @@ public sealed class PretrainedNetwork
     public static PretrainedNetwork FromModel(ImageCnnTransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var buffer = new MemoryStream();
-        model.Network.save(buffer);
-        return new PretrainedNetwork(model.Description, buffer.ToArray(), "the given ImageCnn model", model.Labels.Values);
+        var weights = WeightsFormat.ToBytes(model.Network, Describe(model.Description));
+        return new PretrainedNetwork(model.Description, weights, "the given ImageCnn model", model.Labels.Values);
     }
 
     /// <summary>
@@ -121,6 +120,7 @@ public sealed class PretrainedNetwork
         try
         {
             var family = NetworkFamilies.Of(model);
+            int size = family.PretrainedInput(model).Size;
             foreach (var name in file.Keys.Where(family.IsTrainingOnlyWeight).ToList())
             {
                 file[name].Dispose();
@@ -131,7 +131,7 @@ public sealed class PretrainedNetwork
                 Architecture = CnnArchitecture.TorchVision,
                 TorchVisionModel = model,
                 WidthMultiplier = widthMultiplier,
-                InputShape = new ImageShape(3, family.PretrainedInput(model).Size, family.PretrainedInput(model).Size),
+                InputShape = new ImageShape(3, size, size),
                 ClassCount = file.TryGetValue(family.HeadName(model) + ".weight", out var head) ? (int)head.shape[0] : TorchVisionFamily.ImageNetClasses,
             };
             if (classNames is not null && classNames.Count != description.ClassCount)
